@@ -1,0 +1,39 @@
+"""pursocket: type-safe Socket.IO for Python.
+
+Declare a protocol once as nested ``TypedDict``s; run a typed async server and client
+on python-socketio; let the ``pursocket_mypy`` plugin check every use of it.
+"""
+
+from pursocket.client import Client, ClientNamespace
+from pursocket.errors import (
+    CallError,
+    CallTimeout,
+    ConnectError,
+    ConnectionRefused,
+    ProtocolError,
+    PursocketError,
+)
+from pursocket.protocol import Call, Msg, ProtocolModel, read_protocol
+from pursocket.reasons import DisconnectReason
+from pursocket.server import Connection, Server, ServerNamespace
+
+__all__ = [
+    "Call",
+    "CallError",
+    "CallTimeout",
+    "Client",
+    "ClientNamespace",
+    "ConnectError",
+    "Connection",
+    "ConnectionRefused",
+    "DisconnectReason",
+    "Msg",
+    "ProtocolError",
+    "ProtocolModel",
+    "PursocketError",
+    "Server",
+    "ServerNamespace",
+    "read_protocol",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,290 @@
+"""The typed Socket.IO client: :class:`Client` and :class:`ClientNamespace`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import socketio
+from socketio import packet
+
+from pursocket._calls import PendingCalls
+from pursocket._routing import InboundEvents, invoke
+from pursocket.errors import CallError, ConnectError, ProtocolError
+from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
+from pursocket.reasons import DisconnectReason
+from pursocket.validation import EventValidators, build_validators
+
+__all__ = ["Client", "ClientNamespace"]
+
+logger = logging.getLogger("pursocket")
+
+ProtocolT = TypeVar("ProtocolT")
+NamespaceT = TypeVar("NamespaceT")
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+#: The default time a client-to-server Call waits for its acknowledgement, in seconds.
+DEFAULT_CALL_TIMEOUT = 5.0
+#: The default time ``connect`` waits for every namespace's connect handler to accept.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+_background_tasks: set[asyncio.Task[Any]] = set()
+
+
+class Client(Generic[ProtocolT]):
+    """A Socket.IO client that speaks one protocol.
+
+    ``Client(AppProtocol)`` reads the protocol once (raising
+    :class:`~pursocket.ProtocolError` if it is malformed). Keyword options pass
+    through to ``socketio.AsyncClient`` (``reconnection=False``, for example); the
+    client never installs a process-wide signal handler. ``validate=False`` trusts
+    the server's payloads and responses without checking them.
+
+    Declare the namespaces to use with :meth:`namespace` before :meth:`connect`.
+    ``async with Client(AppProtocol) as client:`` disconnects on exit.
+    """
+
+    def __init__(self, protocol: type[ProtocolT], *, validate: bool = True, **options: Any) -> None:
+        self.protocol = protocol
+        #: The protocol as pursocket reads it.
+        self.model: ProtocolModel = read_protocol(protocol)
+        self._validators = build_validators(self.model, validate)
+        options["handle_sigint"] = False
+        self._namespaces: dict[str, ClientNamespace[ProtocolT, Any]] = {}
+        self._by_path: dict[str, ClientNamespace[ProtocolT, Any]] = {}
+        #: The underlying ``socketio.AsyncClient``: the escape hatch for anything
+        #: pursocket does not wrap. Events emitted through it bypass the protocol.
+        self.sio: socketio.AsyncClient = _SocketIOClient(self._by_path, **options)
+
+    def namespace(self, name: str) -> ClientNamespace[ProtocolT, Any]:
+        """Declare (or get again) the namespace ``name``; :meth:`connect` connects it.
+
+        Returns the same object on every call. ``ProtocolError`` if the protocol does
+        not declare it.
+        """
+        namespace = self._namespaces.get(name)
+        if namespace is None:
+            spec = self.model.namespace(name)
+            namespace = ClientNamespace[ProtocolT, Any](self, spec, self._validators)
+            self._namespaces[name] = namespace
+            self._by_path[spec.path] = namespace
+        return namespace
+
+    async def connect(
+        self,
+        url: str,
+        *,
+        auth: Any = None,
+        headers: Mapping[str, str] | None = None,
+        transports: list[str] | None = None,
+        socketio_path: str = "socket.io",
+        wait_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
+        """Connect every namespace declared with :meth:`namespace`.
+
+        Returns once the server has accepted each one, waiting up to ``wait_timeout``
+        seconds for its connect handlers. ``auth`` is sent with every namespace's
+        CONNECT packet. Raises :class:`~pursocket.ConnectError` (carrying the
+        server's message and data) if a namespace is refused or the server cannot be
+        reached.
+        """
+        if not self._namespaces:
+            raise ProtocolError(
+                "Declare at least one namespace with client.namespace(...) before connect()"
+            )
+        for namespace in self._namespaces.values():
+            namespace._refusal = None
+        try:
+            await self.sio.connect(
+                url,
+                auth=auth,
+                headers=dict(headers or {}),
+                transports=transports,
+                namespaces=list(self._by_path),
+                socketio_path=socketio_path,
+                wait_timeout=wait_timeout,
+            )
+        except socketio.exceptions.ConnectionError as exc:
+            refused = [ns for ns in self._namespaces.values() if ns._refusal is not None]
+            await self.sio.disconnect()
+            if refused:
+                message, data = refused[0]._refusal or ("", None)
+                raise ConnectError(
+                    f'The server refused namespace "{refused[0].name}": {message}', data
+                ) from None
+            raise ConnectError(f"Could not connect to {url}: {exc}") from None
+
+    async def disconnect(self) -> None:
+        """Disconnect from the server; waiting Calls fail with ``CallError("disconnected")``."""
+        await self.sio.disconnect()
+
+    async def wait(self) -> None:
+        """Wait until the client is disconnected for good (no more reconnection)."""
+        await self.sio.wait()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the client is connected."""
+        return bool(self.sio.connected)
+
+    async def __aenter__(self) -> Client[ProtocolT]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
+
+
+class ClientNamespace(Generic[ProtocolT, NamespaceT]):
+    """One namespace of a :class:`Client`: its handlers, emits and calls.
+
+    Obtain it with ``client.namespace("lobby")``.
+    """
+
+    def __init__(
+        self,
+        client: Client[ProtocolT],
+        spec: NamespaceSpec,
+        validators: Mapping[tuple[str, Direction, str], EventValidators],
+    ) -> None:
+        self.client = client
+        #: The namespace as the protocol declares it.
+        self.spec = spec
+        #: The protocol's name for the namespace (``"lobby"``).
+        self.name = spec.name
+        #: The Socket.IO namespace (``"/lobby"``).
+        self.path = spec.path
+        self._validators = validators
+        self._inbound = InboundEvents(spec, Direction.S2C, validators, "client")
+        self._pending = PendingCalls()
+        self._connect_handler: Callable[..., Any] | None = None
+        self._disconnect_handler: Callable[..., Any] | None = None
+        self._refusal: tuple[str, Any] | None = None
+        client.sio.on("connect", self._connected, namespace=spec.path)
+        client.sio.on("disconnect", self._disconnected, namespace=spec.path)
+        client.sio.on("connect_error", self._refused, namespace=spec.path)
+
+    @property
+    def sid(self) -> str | None:
+        """This namespace's Socket.IO id, or ``None`` while not connected."""
+        sid: str | None = self.client.sio.get_sid(self.path)
+        return sid
+
+    def on_connect(self, handler: HandlerT) -> HandlerT:
+        """Register ``handler()``, run each time this namespace (re)connects."""
+        self._connect_handler = handler
+        return handler
+
+    def on_disconnect(self, handler: HandlerT) -> HandlerT:
+        """Register ``handler(reason)``, run when this namespace's connection ends."""
+        self._disconnect_handler = handler
+        return handler
+
+    def on(self, event: str) -> Callable[[HandlerT], HandlerT]:
+        """Decorator: ``handler(payload)`` handles the server-to-client Msg ``event``.
+
+        Returns the handler unchanged. ``ProtocolError`` if ``event`` is not an s2c
+        Msg of this namespace, or already has a handler.
+        """
+
+        def register(handler: HandlerT) -> HandlerT:
+            self._inbound.register(event, EventKind.MSG, handler)
+            return handler
+
+        return register
+
+    def on_call(self, event: str) -> Callable[[HandlerT], HandlerT]:
+        """Decorator: ``handler(request) -> response`` answers the s2c Call ``event``.
+
+        The return value is sent back as the acknowledgement's single argument.
+        Returns the handler unchanged.
+        """
+
+        def register(handler: HandlerT) -> HandlerT:
+            self._inbound.register(event, EventKind.CALL, handler)
+            return handler
+
+        return register
+
+    async def emit(self, event: str, payload: Any) -> None:
+        """Send the c2s Msg ``event`` to the server: one EVENT packet, one argument."""
+        self.spec.find(Direction.C2S, event, EventKind.MSG)
+        await self.client.sio.emit(event, (payload,), namespace=self.path)
+
+    async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
+        """Send the c2s Call ``event`` and return the server's validated response.
+
+        Raises :class:`~pursocket.CallTimeout` after ``timeout`` seconds without an
+        answer, and :class:`~pursocket.CallError` when the server answers with an
+        error (``invalid_payload``, ``handler_error``, ...), answers with something
+        that is not the declared response, or the connection ends first (code
+        ``disconnected``, raised at once rather than after the timeout).
+        """
+        spec = self.spec.find(Direction.C2S, event, EventKind.CALL)
+        if self.sid is None:
+            raise CallError(
+                "disconnected", "the namespace is not connected", namespace=self.name, event=event
+            )
+
+        async def send(on_ack: Callable[..., None]) -> None:
+            await self.client.sio.emit(event, (payload,), namespace=self.path, callback=on_ack)
+
+        validators = self._validators[(self.path, Direction.C2S, event)]
+        return await self._pending.call(self.path, spec, send, timeout, validators.response)
+
+    async def _connected(self) -> None:
+        if self._connect_handler is not None:
+            try:
+                await invoke(self._connect_handler)
+            except Exception:
+                logger.exception('Connect handler of client namespace "%s" raised', self.name)
+
+    async def _disconnected(self, reason: Any = None) -> None:
+        self._pending.fail(self.path, "disconnected", "the connection ended before an answer came")
+        if self._disconnect_handler is not None:
+            try:
+                await invoke(self._disconnect_handler, DisconnectReason.from_socketio(reason))
+            except Exception:
+                logger.exception('Disconnect handler of client namespace "%s" raised', self.name)
+
+    def _refused(self, data: Any = None) -> None:
+        if isinstance(data, dict):
+            self._refusal = (str(data.get("message", "")), data.get("data"))
+        else:
+            self._refusal = (str(data), None)
+
+    async def _receive(self, ack_id: int | None, data: list[Any]) -> None:
+        reply = await self._inbound.dispatch(data, (), ack_id is not None, "the server")
+        if ack_id is not None:
+            sio = self.client.sio
+            await sio._send_packet(
+                sio.packet_class(packet.ACK, namespace=self.path, id=ack_id, data=[reply])
+            )
+
+
+class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
+    """``socketio.AsyncClient`` whose EVENT packets go to pursocket's namespaces.
+
+    Each event runs in its own task, so a handler may itself await a Call.
+    """
+
+    def __init__(self, routes: Mapping[str, ClientNamespace[Any, Any]], **options: Any) -> None:
+        super().__init__(**options)
+        self._pursocket_namespaces = routes
+
+    async def _handle_event(self, namespace: str | None, id: int | None, data: Any) -> None:
+        target = self._pursocket_namespaces.get(namespace or "/")
+        if target is None:
+            return
+        if not isinstance(data, list):
+            data = []
+        task = asyncio.ensure_future(target._receive(id, data))
+        _background_tasks.add(task)
+        task.add_done_callback(_background_tasks.discard)
