@@ -338,17 +338,41 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         )
 
     async def join_room(self, room: str) -> None:
-        """Add this connection to ``room`` (idempotent).
+        """Add this connection to ``room`` (idempotent); nothing once it has disconnected.
 
-        ``AsyncServer.enter_room(sid, room, namespace=path)``; under a message-queue
-        manager the change is also announced to the other processes.
+        ``AsyncServer.enter_room(sid, room, namespace=path)``. Membership is kept by
+        the process that holds the connection: under a message-queue manager every
+        broadcast reaches every process, and each delivers it to its own members.
+        ``ValueError`` if ``room`` is another connection's sid (that room is its alone).
         """
         _check_room(room)
-        await self._sio.enter_room(self.sid, room, namespace=self.namespace.path)
+        if not self._connected:
+            return
+        path = self.namespace.path
+        if room != self.sid and self._sio.manager.is_sid_room(path, room):
+            raise ValueError(
+                f"Cannot join room {room!r} in namespace {path!r}: it is the sid of another "
+                f"connection, whose own room holds only it. Use broadcast_to_room({room!r}, ...) "
+                f"to reach that connection, or choose another room name"
+            )
+        await self._sio.enter_room(self.sid, room, namespace=path)
 
     async def leave_room(self, room: str) -> None:
-        """Remove this connection from ``room``; leaving a room never joined does nothing."""
+        """Remove this connection from ``room``.
+
+        Leaving a room never joined, or leaving after the connection has ended, does
+        nothing. ``ValueError`` if ``room`` is this connection's own sid: without its
+        own room it could no longer be reached by ``emit`` or ``call``.
+        """
         _check_room(room)
+        if room == self.sid:
+            raise ValueError(
+                f"Connection {self.sid!r} cannot leave its own room {room!r}: every "
+                f"connection stays in the room named after its sid so that emit() and "
+                f"call() can reach it"
+            )
+        if not self._connected:
+            return
         await self._sio.leave_room(self.sid, room, namespace=self.namespace.path)
 
     def rooms(self) -> frozenset[str]:
