@@ -227,14 +227,17 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         conn = self._connections.pop(sid, None)
         if conn is None:
             return
+        # The disconnect handler may still read the rooms, to tell them who left.
+        conn._rooms_at_disconnect = conn.rooms()
         conn._connected = False
         self.server._pending.fail(sid, "disconnected", "the client disconnected before answering")
-        if self._disconnect_handler is None:
-            return
         try:
-            await invoke(self._disconnect_handler, conn, DisconnectReason.from_socketio(reason))
+            if self._disconnect_handler is not None:
+                await invoke(self._disconnect_handler, conn, DisconnectReason.from_socketio(reason))
         except Exception:
             logger.exception('Disconnect handler of namespace "%s" raised for %s', self.name, sid)
+        finally:
+            conn._rooms_at_disconnect = frozenset()
 
     async def _receive(self, sid: str, eio_sid: str, ack_id: int | None, data: list[Any]) -> None:
         conn = self._connections.get(sid)
@@ -271,6 +274,7 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         #: address is ``environ["asgi.scope"]["client"]``.
         self.environ = environ
         self._connected = True
+        self._rooms_at_disconnect: frozenset[str] = frozenset()
 
     @property
     def connected(self) -> bool:
@@ -379,12 +383,14 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         """The rooms this connection is in, as an immutable snapshot.
 
         Always includes the connection's own sid (every socket is in its own room)
-        while it is connected; empty once it has disconnected. Under a message-queue
-        manager this is this process's view, which is exact for a connection that
-        lives on this process.
+        while it is connected. While the namespace's disconnect handler runs it is
+        the rooms the connection was in when it disconnected (so the handler can
+        announce the departure); once the handler has returned it is empty. Under a
+        message-queue manager this is this process's view, which is exact for a
+        connection that lives on this process.
         """
         if not self._connected:
-            return frozenset()
+            return self._rooms_at_disconnect
         return frozenset(self._sio.rooms(self.sid, namespace=self.namespace.path))
 
     async def disconnect(self) -> None:

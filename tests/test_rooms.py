@@ -176,17 +176,27 @@ async def test_leaving_your_own_sid_room_is_refused(room: Room) -> None:
     assert conn.rooms() == {alice.sid}
 
 
-async def test_rooms_is_empty_after_disconnect_and_room_changes_do_nothing(room: Room) -> None:
+async def test_rooms_during_and_after_disconnect(room: Room) -> None:
     alice, bob = await room.member("alice"), await room.member("bob")
     conn = room.connection(alice)
     await alice.join("r1")
     await bob.join("r1")
     before = conn.rooms()
     gone = Inbox()
-    room.main.on_disconnect(lambda conn, reason: gone.put(conn.sid))
+
+    @room.main.on_disconnect
+    async def on_disconnect(left: Connection[RoomsProtocol, Any], reason: object) -> None:
+        # While the handler runs, rooms() is what the connection was in, so the
+        # handler can tell those rooms; the departed connection is skipped.
+        for name in sorted(left.rooms() - {left.sid}):
+            await left.broadcast_to_room_except_sender(
+                name, "said", {"text": f"left {name}", "process": "solo"}
+            )
+        gone.put(left.rooms())
 
     await alice.client.disconnect()
-    assert await gone.wait_for(1) == [conn.sid]
+    assert await gone.wait_for(1) == [{conn.sid, "r1"}]
+    assert await bob.texts_until(await room.barrier()) == ["left r1"]
 
     assert conn.rooms() == frozenset()
     assert before == {conn.sid, "r1"}
@@ -194,7 +204,7 @@ async def test_rooms_is_empty_after_disconnect_and_room_changes_do_nothing(room:
     await conn.leave_room("r1")
     assert conn.rooms() == frozenset()
     await room.main.broadcast_to_room("r1", "said", {"text": "after", "process": "solo"})
-    assert await bob.texts_until(await room.barrier()) == ["after"]
+    assert await bob.texts_until(await room.barrier()) == ["left r1", "after"]
 
 
 # 4. empty and unknown rooms
