@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check pursocket mypy_plugin tests examples bench
 
 typecheck: $(STAMP)
-	$(PY) -m mypy pursocket
+	$(PY) -m mypy pursocket mypy_plugin/pursocket_mypy
 
 pytest: $(STAMP)
 	$(PY) -m pytest -q

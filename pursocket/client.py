@@ -13,6 +13,7 @@ from socketio import packet
 
 from pursocket._calls import PendingCalls
 from pursocket._routing import InboundEvents, invoke
+from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
@@ -187,7 +188,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         self._disconnect_handler = handler
         return handler
 
-    def on(self, event: str) -> Callable[[HandlerT], HandlerT]:
+    def on(self, event: str) -> MsgHandlerDecorator[Any, Any]:
         """Decorator: ``handler(payload)`` handles the server-to-client Msg ``event``.
 
         Returns the handler unchanged. ``ProtocolError`` if ``event`` is not an s2c
@@ -200,7 +201,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
 
         return register
 
-    def on_call(self, event: str) -> Callable[[HandlerT], HandlerT]:
+    def on_call(self, event: str) -> CallHandlerDecorator[Any, Any]:
         """Decorator: ``handler(request) -> response`` answers the s2c Call ``event``.
 
         The return value is sent back as the acknowledgement's single argument.

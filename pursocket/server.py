@@ -16,6 +16,7 @@ from socketio import packet
 
 from pursocket._calls import PendingCalls
 from pursocket._routing import InboundEvents, invoke
+from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectionRefused
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
@@ -146,7 +147,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         self._disconnect_handler = handler
         return handler
 
-    def on(self, event: str) -> Callable[[HandlerT], HandlerT]:
+    def on(self, event: str) -> MsgHandlerDecorator[Any, Any]:
         """Decorator: ``handler(conn, payload)`` handles the client-to-server Msg ``event``.
 
         Returns the handler unchanged. ``ProtocolError`` if ``event`` is not a c2s Msg
@@ -159,7 +160,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
 
         return register
 
-    def on_call(self, event: str) -> Callable[[HandlerT], HandlerT]:
+    def on_call(self, event: str) -> CallHandlerDecorator[Any, Any]:
         """Decorator: ``handler(conn, request) -> response`` answers the c2s Call ``event``.
 
         The return value is sent back as the acknowledgement's single argument.

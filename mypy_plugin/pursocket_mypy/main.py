@@ -1,13 +1,106 @@
-"""Entry point: mypy calls :func:`plugin` with its version."""
+"""The plugin class: dispatch only, an O(1) lookup per call mypy checks.
+
+mypy asks every plugin for a hook for every call it checks, so each ``get_*`` method
+is one dict lookup that returns ``None`` for everything that is not pursocket's.
+Method hooks are looked up by the receiver's class, so a method called on a subclass
+of a pursocket class (``MyServerNamespace.emit``) is matched by its name and the
+class's bases.
+"""
 
 from __future__ import annotations
 
-from mypy.plugin import Plugin
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from mypy.nodes import TypeInfo
+from mypy.options import Options
+from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin
+from mypy.types import FunctionLike, Type
+
+from pursocket_mypy import fullnames
+from pursocket_mypy.entrypoints import REGISTRARS, SENDERS
+from pursocket_mypy.events import sender_signature_hook
+from pursocket_mypy.handlers import decorator_hook, lifecycle_hook, registrar_hook
+from pursocket_mypy.namespaces import constructor_hook, namespace_hook
+
+_Hook = TypeVar("_Hook")
+
+_MethodSigHook = Callable[[MethodSigContext], FunctionLike]
+_MethodHook = Callable[[MethodContext], Type]
+_FunctionHook = Callable[[FunctionContext], Type]
+
+
+def _by_method_name(hooks: Mapping[str, _Hook]) -> Mapping[str, list[tuple[str, _Hook]]]:
+    by_name: dict[str, list[tuple[str, _Hook]]] = {}
+    for fullname, hook in hooks.items():
+        base, _, method = fullname.rpartition(".")
+        by_name.setdefault(method, []).append((base, hook))
+    return by_name
 
 
 class PursocketPlugin(Plugin):
-    """Checks every use of a pursocket protocol."""
+    """Checks every use of a pursocket protocol against the protocol's types."""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        lookup = self.lookup_fully_qualified
+        self._method_signature_hooks: Mapping[str, _MethodSigHook] = {
+            use.fullname: sender_signature_hook(use) for use in SENDERS
+        }
+        self._method_hooks: Mapping[str, _MethodHook] = {
+            **{use.fullname: registrar_hook(use) for use in REGISTRARS},
+            f"{fullnames.SERVER}.namespace": namespace_hook(fullnames.SERVER),
+            f"{fullnames.CLIENT}.namespace": namespace_hook(fullnames.CLIENT),
+            **{
+                f"{base}.on_{lifecycle}": lifecycle_hook(base, lifecycle, lookup)
+                for base in (fullnames.SERVER_NAMESPACE, fullnames.CLIENT_NAMESPACE)
+                for lifecycle in ("connect", "disconnect")
+            },
+            f"{fullnames.MSG_HANDLER_DECORATOR}.__call__": decorator_hook("Msg", lookup),
+            f"{fullnames.CALL_HANDLER_DECORATOR}.__call__": decorator_hook("Call", lookup),
+        }
+        self._function_hooks: Mapping[str, _FunctionHook] = {
+            fullnames.SERVER: constructor_hook(fullnames.SERVER),
+            fullnames.CLIENT: constructor_hook(fullnames.CLIENT),
+        }
+        self._inherited_signature_hooks = _by_method_name(self._method_signature_hooks)
+        self._inherited_method_hooks = _by_method_name(self._method_hooks)
+
+    def get_method_signature_hook(self, fullname: str) -> _MethodSigHook | None:
+        """Narrow the sending methods' payload and result types."""
+        hook = self._method_signature_hooks.get(fullname)
+        if hook is not None:
+            return hook
+        return self._inherited(fullname, self._inherited_signature_hooks)
+
+    def get_method_hook(self, fullname: str) -> _MethodHook | None:
+        """Type ``namespace()`` handles and check handlers."""
+        hook = self._method_hooks.get(fullname)
+        if hook is not None:
+            return hook
+        return self._inherited(fullname, self._inherited_method_hooks)
+
+    def get_function_hook(self, fullname: str) -> _FunctionHook | None:
+        """Check the protocol a ``Server`` or ``Client`` is created with."""
+        return self._function_hooks.get(fullname)
+
+    def _inherited(
+        self, fullname: str, hooks: Mapping[str, list[tuple[str, _Hook]]]
+    ) -> _Hook | None:
+        class_name, _, method = fullname.rpartition(".")
+        candidates = hooks.get(method)
+        if candidates is None:
+            return None
+        symbol = self.lookup_fully_qualified(class_name)
+        info = symbol.node if symbol is not None else None
+        if not isinstance(info, TypeInfo):
+            return None
+        for base, hook in candidates:
+            if info.has_base(base):
+                return hook
+        return None
 
 
 def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point: the plugin class, for every supported mypy ``version``."""
     return PursocketPlugin

@@ -1,0 +1,20 @@
+"""Fully qualified names of everything the plugin recognises, at their defining modules."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SERVER: Final = "pursocket.server.Server"
+SERVER_NAMESPACE: Final = "pursocket.server.ServerNamespace"
+CONNECTION: Final = "pursocket.server.Connection"
+CLIENT: Final = "pursocket.client.Client"
+CLIENT_NAMESPACE: Final = "pursocket.client.ClientNamespace"
+
+MSG: Final = "pursocket.protocol.Msg"
+CALL: Final = "pursocket.protocol.Call"
+DISCONNECT_REASON: Final = "pursocket.reasons.DisconnectReason"
+
+MSG_HANDLER_DECORATOR: Final = "pursocket._typing.MsgHandlerDecorator"
+CALL_HANDLER_DECORATOR: Final = "pursocket._typing.CallHandlerDecorator"
+
+AWAITABLE: Final = "typing.Awaitable"

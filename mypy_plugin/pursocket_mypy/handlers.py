@@ -1,0 +1,224 @@
+"""Handlers: ``@ns.on(event)``, ``@ns.on_call(event)``, ``@ns.on_connect``, ``@ns.on_disconnect``.
+
+``ns.on("chat")`` is checked like any other use of an event, and typed
+``MsgHandlerDecorator[<handle>, Literal["chat"]]``. Applying that decorator to a
+function runs the decorator's ``__call__`` hook, which checks the function against
+what pursocket will pass it (and, for a Call, what it must return) and names the
+event in every message. The decorated function keeps its own type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import ARG_NAMED, ARG_POS, Context, SymbolTableNode, TypeInfo
+from mypy.plugin import CheckerPluginInterface, MethodContext
+from mypy.subtypes import is_subtype
+from mypy.typeops import try_getting_str_literals_from_type
+from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
+
+from pursocket_mypy import fullnames, messages
+from pursocket_mypy.entrypoints import REGISTRARS, EventUse
+from pursocket_mypy.events import event_names, resolve
+from pursocket_mypy.handles import Handle, handle_of, literal_type
+from pursocket_mypy.protocol_types import EventSpec, Kind
+
+_REGISTRAR_BY_HANDLE_AND_KIND: Final = {(use.base, use.kind): use for use in REGISTRARS}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One argument pursocket passes to a handler."""
+
+    #: The conventional name, for arity messages (``conn``).
+    name: str
+    #: What the argument is, for messages (``the payload``).
+    role: str
+    typ: Type
+
+
+def registrar_hook(use: EventUse) -> Callable[[MethodContext], Type]:
+    """Check the event of ``on(...)``/``on_call(...)`` and carry it into the decorator's type."""
+
+    def narrow(ctx: MethodContext) -> Type:
+        default = ctx.default_return_type
+        handle = handle_of(ctx.type, use.base)
+        if handle is None or not ctx.args or len(ctx.args[0]) != 1:
+            return default
+        expression, typ = ctx.args[0][0], ctx.arg_types[0][0]
+        names = event_names(ctx.api, use, handle, expression, typ)
+        if not names or resolve(ctx.api, expression, use, handle, names) is None:
+            return default
+        decorator = get_proper_type(default)
+        if not isinstance(decorator, Instance) or len(decorator.args) != 2:
+            return default
+        return decorator.copy_modified(args=[handle.instance, literal_type(typ)])
+
+    return narrow
+
+
+#: Finds a class by its fully qualified name (``Plugin.lookup_fully_qualified``).
+Lookup = Callable[[str], SymbolTableNode | None]
+
+
+def decorator_hook(kind: Kind, lookup: Lookup) -> Callable[[MethodContext], Type]:
+    """Check the function a ``MsgHandlerDecorator``/``CallHandlerDecorator`` is applied to."""
+
+    def check(ctx: MethodContext) -> Type:
+        default = ctx.default_return_type
+        decorator = ctx.type
+        if not isinstance(decorator, Instance) or len(decorator.args) != 2:
+            return default
+        handle_type = get_proper_type(decorator.args[0])
+        if not isinstance(handle_type, Instance) or not ctx.arg_types or not ctx.arg_types[0]:
+            return default
+        use = _REGISTRAR_BY_HANDLE_AND_KIND.get((handle_type.type.fullname, kind))
+        handle = handle_of(handle_type, use.base) if use is not None else None
+        events = try_getting_str_literals_from_type(decorator.args[1])
+        if use is None or handle is None or not events:
+            return default
+        connection = _connection(lookup, handle) if use.side == "server" else None
+        if use.side == "server" and connection is None:
+            return default
+        handler = ctx.arg_types[0][0]
+        for spec in _specs(handle, use, events):
+            parameters = [Parameter(*_PAYLOAD_ROLE[spec.kind], spec.payload)]
+            if connection is not None:
+                parameters.insert(0, connection)
+            check_handler(
+                ctx.api,
+                ctx.context,
+                handler,
+                messages.event_handler(spec),
+                parameters,
+                spec.response,
+            )
+        return default
+
+    return check
+
+
+def lifecycle_hook(base: str, lifecycle: str, lookup: Lookup) -> Callable[[MethodContext], Type]:
+    """Check an ``on_connect``/``on_disconnect`` handler against what pursocket passes it."""
+
+    def check(ctx: MethodContext) -> Type:
+        default = ctx.default_return_type
+        handle = handle_of(ctx.type, base)
+        if handle is None or not ctx.arg_types or len(ctx.arg_types[0]) != 1:
+            return default
+        parameters: list[Parameter] = []
+        if base == fullnames.SERVER_NAMESPACE:
+            connection = _connection(lookup, handle)
+            if connection is None:
+                return default
+            parameters.append(connection)
+        if lifecycle == "disconnect":
+            reason = _instance(lookup, fullnames.DISCONNECT_REASON, [])
+            if reason is None:
+                return default
+            parameters.append(Parameter("reason", "the disconnect reason", reason))
+        check_handler(
+            ctx.api,
+            ctx.context,
+            ctx.arg_types[0][0],
+            messages.lifecycle_handler(lifecycle, handle.namespaces),
+            parameters,
+            None,
+        )
+        return default
+
+    return check
+
+
+def check_handler(
+    api: CheckerPluginInterface,
+    context: Context,
+    handler_type: Type,
+    handler: str,
+    parameters: Sequence[Parameter],
+    response: Type | None,
+) -> None:
+    """Report how ``handler_type`` fails to accept ``parameters`` or to return ``response``.
+
+    Only a plain (non-generic) function is judged; a callable object, an overloaded
+    or generic function, or ``Any`` is accepted as declared.
+    """
+    function = get_proper_type(handler_type)
+    if not isinstance(function, CallableType) or function.variables:
+        return
+    count = len(parameters)
+    required_extra = any(
+        (kind == ARG_POS and index >= count) or kind == ARG_NAMED
+        for index, kind in enumerate(function.arg_kinds)
+    )
+    formals = [function.argument_by_position(index) for index in range(count)]
+    if required_extra or any(formal is None for formal in formals):
+        messages.handler_arity(api, context, handler, [p.name for p in parameters])
+        return
+    for index, (parameter, formal) in enumerate(zip(parameters, formals, strict=True)):
+        if formal is not None and not is_subtype(parameter.typ, formal.typ):
+            name = f'"{formal.name}"' if formal.name else str(index + 1)
+            messages.handler_parameter(
+                api, context, handler, parameter.role, parameter.typ, name, formal.typ
+            )
+    if response is not None:
+        for returned in _returned_values(function.ret_type):
+            if not is_subtype(returned, response):
+                messages.handler_return(api, context, handler, response, returned)
+                return
+
+
+_PAYLOAD_ROLE: Final[dict[Kind, tuple[str, str]]] = {
+    "Msg": ("payload", "the payload"),
+    "Call": ("request", "the request"),
+}
+
+
+def _specs(handle: Handle, use: EventUse, events: list[str]) -> list[EventSpec]:
+    # The registrar already reported any problem and then kept the permissive type, so
+    # every event here resolves; anything else is skipped rather than reported twice.
+    specs: list[EventSpec] = []
+    for ns_name in handle.namespaces:
+        namespace = handle.protocol.namespace(ns_name)
+        for event in events:
+            spec = namespace.event(use.direction, event) if namespace is not None else None
+            if spec is not None and spec.kind == use.kind:
+                specs.append(spec)
+    return specs
+
+
+def _connection(lookup: Lookup, handle: Handle) -> Parameter | None:
+    connection = _instance(lookup, fullnames.CONNECTION, list(handle.instance.args))
+    return Parameter("conn", "the connection", connection) if connection is not None else None
+
+
+def _instance(lookup: Lookup, fullname: str, args: list[Type]) -> Instance | None:
+    # The module that defines the class is always part of a build that uses it, but a
+    # lookup that finds nothing keeps the permissive type rather than crash mypy.
+    symbol = lookup(fullname)
+    if symbol is None or not isinstance(symbol.node, TypeInfo):
+        return None
+    return Instance(symbol.node, args)
+
+
+def _returned_values(ret_type: Type) -> list[Type]:
+    """What a handler's return type delivers: awaited for a coroutine or awaitable."""
+    proper = get_proper_type(ret_type)
+    items = proper.relevant_items() if isinstance(proper, UnionType) else [proper]
+    values: list[Type] = []
+    for item in items:
+        proper_item = get_proper_type(item)
+        awaitable = _awaited(proper_item) if isinstance(proper_item, Instance) else None
+        values.append(awaitable if awaitable is not None else item)
+    return values
+
+
+def _awaited(instance: Instance) -> Type | None:
+    for info in instance.type.mro:
+        if info.fullname == fullnames.AWAITABLE:
+            mapped = map_instance_to_supertype(instance, info)
+            return mapped.args[0] if mapped.args else None
+    return None

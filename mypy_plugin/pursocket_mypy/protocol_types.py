@@ -1,0 +1,192 @@
+"""Reading a protocol ``TypedDict`` from mypy's types.
+
+A protocol is namespace -> direction (``c2s``/``s2c``) -> event -> ``Msg[P]`` or
+``Call[Req, Res]``. Every lookup here is a plain dict access on the ``TypedDictType``
+items mypy already built, so its cost does not grow with the protocol's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from mypy.messages import format_type
+from mypy.options import Options
+from mypy.types import (
+    Instance,
+    ProperType,
+    Type,
+    TypedDictType,
+    get_proper_type,
+)
+
+from pursocket_mypy import fullnames
+
+Direction = Literal["c2s", "s2c"]
+Kind = Literal["Msg", "Call"]
+
+DIRECTIONS: Final[tuple[Direction, ...]] = ("c2s", "s2c")
+OPPOSITE: Final[dict[Direction, Direction]] = {"c2s": "s2c", "s2c": "c2s"}
+DESCRIPTION: Final[dict[Direction, str]] = {
+    "c2s": "client-to-server (c2s)",
+    "s2c": "server-to-client (s2c)",
+}
+
+#: Event names Socket.IO keeps for its own lifecycle (as ``pursocket.protocol`` refuses them).
+RESERVED_EVENT_NAMES: Final = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event of one namespace and direction, read from the protocol's types."""
+
+    namespace: str
+    direction: Direction
+    name: str
+    kind: Kind
+    #: The single argument the event carries (the request, for a Call).
+    payload: Type
+    #: A Call's acknowledgement; ``None`` for a Msg.
+    response: Type | None
+
+    @property
+    def label(self) -> str:
+        """``"chat" (c2s Msg of namespace "lobby")``: how messages name the event."""
+        return f'"{self.name}" ({self.direction} {self.kind} of namespace "{self.namespace}")'
+
+
+class NamespaceView:
+    """One namespace of a protocol, as mypy sees it."""
+
+    def __init__(self, name: str, typed_dict: TypedDictType) -> None:
+        self.name = name
+        self._typed_dict = typed_dict
+
+    def event_names(self, direction: Direction) -> list[str]:
+        """The events declared in ``direction``, in declaration order."""
+        events = self._events(direction)
+        return list(events.items) if events is not None else []
+
+    def has_event(self, direction: Direction, event: str) -> bool:
+        """Whether ``event`` is declared in ``direction`` (well-formed or not)."""
+        events = self._events(direction)
+        return events is not None and event in events.items
+
+    def event(self, direction: Direction, event: str) -> EventSpec | None:
+        """The declared ``event``; ``None`` if it is missing or malformed."""
+        events = self._events(direction)
+        if events is None:
+            return None
+        declared = events.items.get(event)
+        if declared is None:
+            return None
+        marker = get_proper_type(declared)
+        if not isinstance(marker, Instance):
+            return None
+        if marker.type.fullname == fullnames.MSG and len(marker.args) == 1:
+            return EventSpec(self.name, direction, event, "Msg", marker.args[0], None)
+        if marker.type.fullname == fullnames.CALL and len(marker.args) == 2:
+            return EventSpec(self.name, direction, event, "Call", marker.args[0], marker.args[1])
+        return None
+
+    def _events(self, direction: Direction) -> TypedDictType | None:
+        declared = self._typed_dict.items.get(direction)
+        if declared is None:
+            return None
+        events = get_proper_type(declared)
+        return events if isinstance(events, TypedDictType) else None
+
+
+class ProtocolView:
+    """A protocol ``TypedDict`` as mypy sees it: lookups only, nothing copied."""
+
+    def __init__(self, typed_dict: TypedDictType) -> None:
+        self._typed_dict = typed_dict
+        #: The protocol's class name, as messages quote it (``AppProtocol``).
+        self.name = typed_dict.fallback.type.name
+
+    def namespace_names(self) -> list[str]:
+        """The declared namespaces, in declaration order."""
+        return list(self._typed_dict.items)
+
+    def has_namespace(self, name: str) -> bool:
+        """Whether the protocol declares the namespace ``name`` (well-formed or not)."""
+        return name in self._typed_dict.items
+
+    def namespace(self, name: str) -> NamespaceView | None:
+        """The namespace ``name``; ``None`` if it is missing or not a ``TypedDict``."""
+        declared = self._typed_dict.items.get(name)
+        if declared is None:
+            return None
+        namespace = get_proper_type(declared)
+        return NamespaceView(name, namespace) if isinstance(namespace, TypedDictType) else None
+
+
+def protocol_view(protocol: Type) -> ProtocolView | None:
+    """The protocol behind a ``Server``/``Client``/handle type argument, if it is one."""
+    proper = get_proper_type(protocol)
+    return ProtocolView(proper) if isinstance(proper, TypedDictType) else None
+
+
+def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
+    """Every reason ``protocol`` is not a usable protocol, each naming its path.
+
+    The wording follows the runtime's ``ProtocolError`` messages, so that mypy and
+    ``read_protocol`` describe a malformed protocol alike.
+    """
+    if not isinstance(protocol, TypedDictType):
+        return [
+            f"a protocol must be a TypedDict of namespaces, got {format_type(protocol, options)}"
+        ]
+    name = protocol.fallback.type.name
+    problems: list[str] = []
+    for ns_name, ns_declared in protocol.items.items():
+        ns_path = f"{name}.{ns_name}"
+        namespace = get_proper_type(ns_declared)
+        if not isinstance(namespace, TypedDictType):
+            problems.append(
+                f"{ns_path}: expected a TypedDict with c2s and/or s2c keys, "
+                f"got {format_type(namespace, options)}"
+            )
+            continue
+        if ns_name != "/" and (not ns_name or "/" in ns_name):
+            problems.append(
+                f'{ns_path}: a namespace key is "/" for the root namespace or a name without "/"'
+            )
+        for dir_key, dir_declared in namespace.items.items():
+            dir_path = f"{ns_path}.{dir_key}"
+            if dir_key not in DIRECTIONS:
+                problems.append(
+                    f'{dir_path}: a namespace may only have the keys "c2s" and "s2c", '
+                    f'got "{dir_key}"'
+                )
+                continue
+            events = get_proper_type(dir_declared)
+            if not isinstance(events, TypedDictType):
+                problems.append(
+                    f"{dir_path}: expected a TypedDict of events, got {format_type(events, options)}"
+                )
+                continue
+            for event, event_declared in events.items.items():
+                event_path = f"{dir_path}.{event}"
+                if event in RESERVED_EVENT_NAMES:
+                    problems.append(
+                        f'{event_path}: "{event}" is reserved by Socket.IO for its own '
+                        f"lifecycle events; choose another name"
+                    )
+                marker = get_proper_type(event_declared)
+                if not (
+                    isinstance(marker, Instance)
+                    and (
+                        (marker.type.fullname == fullnames.MSG and len(marker.args) == 1)
+                        or (marker.type.fullname == fullnames.CALL and len(marker.args) == 2)
+                    )
+                ):
+                    problems.append(
+                        f"{event_path}: expected Msg[...] or Call[..., ...], got {format_type(marker, options)}"
+                    )
+    if not protocol.items:
+        problems.append(f"{name}: a protocol must declare at least one namespace")
+    return problems
