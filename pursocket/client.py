@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -12,12 +11,13 @@ import socketio
 from socketio import packet
 
 from pursocket._calls import PendingCalls
-from pursocket._routing import InboundEvents, invoke
+from pursocket._codec import MalformedPacket, PursocketPacket, packet_class
+from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
-from pursocket.validation import EventValidators, build_validators
+from pursocket.validation import EventValidators, InvalidValue, build_validators
 
 __all__ = ["Client", "ClientNamespace"]
 
@@ -32,8 +32,6 @@ DEFAULT_CALL_TIMEOUT = 5.0
 #: The default time ``connect`` waits for every namespace's connect handler to accept.
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
-_background_tasks: set[asyncio.Task[Any]] = set()
-
 
 class Client(Generic[ProtocolT]):
     """A Socket.IO client that speaks one protocol.
@@ -42,23 +40,51 @@ class Client(Generic[ProtocolT]):
     :class:`~pursocket.ProtocolError` if it is malformed). Keyword options pass
     through to ``socketio.AsyncClient`` (``reconnection=False``, for example); the
     client never installs a process-wide signal handler. ``validate=False`` trusts
-    the server's payloads and responses without checking them.
+    the server's payloads and responses without checking them;
+    ``validate_outgoing=True`` also checks what this client sends (a bad payload
+    raises ``ProtocolError``). ``ordered=True`` handles the server's events one
+    after another in arrival order instead of concurrently.
 
     Declare the namespaces to use with :meth:`namespace` before :meth:`connect`.
     ``async with Client(AppProtocol) as client:`` disconnects on exit.
     """
 
-    def __init__(self, protocol: type[ProtocolT], *, validate: bool = True, **options: Any) -> None:
+    def __init__(
+        self,
+        protocol: type[ProtocolT],
+        *,
+        validate: bool = True,
+        validate_outgoing: bool = False,
+        ordered: bool = False,
+        **options: Any,
+    ) -> None:
         self.protocol = protocol
         #: The protocol as pursocket reads it.
         self.model: ProtocolModel = read_protocol(protocol)
-        self._validators = build_validators(self.model, validate)
+        self._validators = build_validators(
+            self.model, incoming=validate, outgoing=validate_outgoing
+        )
         options["handle_sigint"] = False
+        options.setdefault(
+            "serializer",
+            packet_class(
+                inbound={
+                    (path, event): checks
+                    for (path, direction, event), checks in self._validators.items()
+                    if direction is Direction.S2C
+                },
+                text_only={
+                    (path, event)
+                    for (path, direction, event), checks in self._validators.items()
+                    if direction is Direction.C2S and not checks.payload_may_be_binary
+                },
+            ),
+        )
         self._namespaces: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         self._by_path: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncClient``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
-        self.sio: socketio.AsyncClient = _SocketIOClient(self._by_path, **options)
+        self.sio: socketio.AsyncClient = _SocketIOClient(self._by_path, ordered, **options)
 
     def namespace(self, name: str) -> ClientNamespace[ProtocolT, Any]:
         """Declare (or get again) the namespace ``name``; :meth:`connect` connects it.
@@ -163,7 +189,9 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         #: The Socket.IO namespace (``"/lobby"``).
         self.path = spec.path
         self._validators = validators
-        self._inbound = InboundEvents(spec, Direction.S2C, validators, "client")
+        self._inbound = InboundEvents(
+            spec, Direction.S2C, validators, "client", client.sio._pursocket_log
+        )
         self._pending = PendingCalls()
         self._connect_handler: Callable[..., Any] | None = None
         self._disconnect_handler: Callable[..., Any] | None = None
@@ -186,6 +214,15 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
     def on_disconnect(self, handler: HandlerT) -> HandlerT:
         """Register ``handler(reason)``, run when this namespace's connection ends."""
         self._disconnect_handler = handler
+        return handler
+
+    def on_invalid(self, handler: HandlerT) -> HandlerT:
+        """Register ``handler(offence)``, run for each server event this namespace refuses.
+
+        ``offence`` is a :class:`~pursocket.validation.InvalidInput`; the event has
+        already been refused (and a Call answered with an error) when it runs.
+        """
+        self._inbound.on_invalid = handler
         return handler
 
     def on(self, event: str) -> MsgHandlerDecorator[Any, Any]:
@@ -216,8 +253,18 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
 
     async def emit(self, event: str, payload: Any) -> None:
         """Send the c2s Msg ``event`` to the server: one EVENT packet, one argument."""
-        self.spec.find(Direction.C2S, event, EventKind.MSG)
+        self._outgoing(event, payload, EventKind.MSG)
         await self.client.sio.emit(event, (payload,), namespace=self.path)
+
+    def _outgoing(self, event: str, payload: Any, kind: EventKind) -> None:
+        spec = self.spec.find(Direction.C2S, event, kind)
+        try:
+            self._validators[(self.path, Direction.C2S, spec.name)].outgoing_payload(payload)
+        except InvalidValue as exc:
+            raise ProtocolError(
+                f'The payload sent as "{event}" in namespace "{self.name}" is not the '
+                f"declared type: {exc}"
+            ) from None
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
         """Send the c2s Call ``event`` and return the server's validated response.
@@ -228,6 +275,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         that is not the declared response, or the connection ends first (code
         ``disconnected``, raised at once rather than after the timeout).
         """
+        self._outgoing(event, payload, EventKind.CALL)
         spec = self.spec.find(Direction.C2S, event, EventKind.CALL)
         if self.sid is None:
             raise CallError(
@@ -261,31 +309,81 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         else:
             self._refusal = (str(data), None)
 
-    async def _receive(self, ack_id: int | None, data: list[Any]) -> None:
-        reply = await self._inbound.dispatch(data, (), ack_id is not None, "the server")
-        if ack_id is not None:
+    async def _receive(self, pkt: PursocketPacket) -> None:
+        wants_ack = pkt.id is not None
+        reply = await self._inbound.dispatch(
+            pkt.data,
+            checked=pkt.checked,
+            rejection=pkt.rejection,
+            leading=(),
+            wants_ack=wants_ack,
+            peer="the server",
+        )
+        if wants_ack:
             sio = self.client.sio
+            binary = None if self._inbound.may_answer_binary(pkt.data[0]) else False
             await sio._send_packet(
-                sio.packet_class(packet.ACK, namespace=self.path, id=ack_id, data=[reply])
+                sio.packet_class(
+                    packet.ACK, namespace=self.path, id=pkt.id, data=[reply], binary=binary
+                )
             )
 
 
 class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
-    """``socketio.AsyncClient`` whose EVENT packets go to pursocket's namespaces.
+    """``socketio.AsyncClient`` whose packets go through pursocket's trust boundary.
 
-    Each event runs in its own task, so a handler may itself await a Call.
+    EVENT packets go to pursocket's namespaces, each in its own task (so a handler
+    may itself await a Call) or, with ``ordered``, one after another. A packet that
+    is not well-formed Socket.IO is dropped with one rate-limited log line.
     """
 
-    def __init__(self, routes: Mapping[str, ClientNamespace[Any, Any]], **options: Any) -> None:
+    def __init__(
+        self, routes: Mapping[str, ClientNamespace[Any, Any]], ordered: bool, **options: Any
+    ) -> None:
         super().__init__(**options)
         self._pursocket_namespaces = routes
+        self._pursocket_log = LogLimiter()
+        self._pursocket_in_order = InOrder() if ordered else None
 
-    async def _handle_event(self, namespace: str | None, id: int | None, data: Any) -> None:
-        target = self._pursocket_namespaces.get(namespace or "/")
+    async def _handle_eio_message(self, data: Any) -> None:
+        try:
+            await self._pursocket_message(data)
+        except Exception as exc:  # whatever a server sends, it gets no traceback in the log
+            self._binary_packet = None
+            reason = str(exc) if isinstance(exc, MalformedPacket) else repr(exc)
+            self._pursocket_log.log(
+                logging.WARNING, "server", "Dropped a packet from the server: %s", reason
+            )
+
+    async def _pursocket_message(self, data: Any) -> None:
+        pending = self._binary_packet
+        if pending is not None:
+            if pending.add_attachment(data):
+                self._binary_packet = None
+                await self._pursocket_complete(pending)
+            return
+        pkt = self.packet_class(encoded_packet=data)
+        kind = pkt.packet_type
+        if kind == packet.CONNECT:
+            await self._handle_connect(pkt.namespace, pkt.data)
+        elif kind == packet.DISCONNECT:
+            await self._handle_disconnect(pkt.namespace)
+        elif kind in (packet.EVENT, packet.ACK):
+            await self._pursocket_complete(pkt)
+        elif kind in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            self._binary_packet = pkt
+        else:
+            await self._handle_error(pkt.namespace, pkt.data)
+
+    async def _pursocket_complete(self, pkt: PursocketPacket) -> None:
+        if pkt.packet_type in (packet.ACK, packet.BINARY_ACK):
+            await self._handle_ack(pkt.namespace, pkt.id, pkt.data)
+            return
+        target = self._pursocket_namespaces.get(pkt.namespace or "/")
         if target is None:
             return
-        if not isinstance(data, list):
-            data = []
-        task = asyncio.ensure_future(target._receive(id, data))
-        _background_tasks.add(task)
-        task.add_done_callback(_background_tasks.discard)
+        job = target._receive(pkt)
+        if self._pursocket_in_order is None:
+            spawn(job)
+        else:
+            self._pursocket_in_order.submit("server", job)

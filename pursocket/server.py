@@ -6,21 +6,22 @@ what goes over the wire. Every payload travels as exactly one Socket.IO argument
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
+import engineio
 import socketio
 from socketio import packet
 
 from pursocket._calls import PendingCalls
-from pursocket._routing import InboundEvents, invoke
+from pursocket._codec import MalformedPacket, PursocketPacket, packet_class
+from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
-from pursocket.errors import CallError, ConnectionRefused
+from pursocket.errors import CallError, ConnectionRefused, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
-from pursocket.validation import EventValidators, build_validators
+from pursocket.validation import EventValidators, InvalidValue, build_validators
 
 __all__ = ["Connection", "Server", "ServerNamespace"]
 
@@ -32,8 +33,6 @@ HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
 #: The default time a server-to-client Call waits for its acknowledgement, in seconds.
 DEFAULT_CALL_TIMEOUT = 5.0
-
-_background_tasks: set[asyncio.Task[Any]] = set()
 
 
 class Server(Generic[ProtocolT]):
@@ -47,20 +46,37 @@ class Server(Generic[ProtocolT]):
     ``async_mode`` defaults to ``"asgi"``.
 
     ``validate=False`` trusts the network: incoming payloads and responses are handed
-    to handlers without being checked against the protocol.
+    to handlers without being checked against the protocol. ``validate_outgoing=True``
+    also checks every payload this server sends and every response its handlers
+    return (for tests and debugging; a bad value raises ``ProtocolError`` at the
+    sender, or answers the Call with ``invalid_response``).
+
+    By default each event runs in its own task, so a slow handler lets a later event
+    of the same connection finish first. ``ordered=True`` handles each connection's
+    events one after another, in the order they arrived (events of different
+    connections still run concurrently).
     """
 
-    def __init__(self, protocol: type[ProtocolT], *, validate: bool = True, **options: Any) -> None:
+    def __init__(
+        self,
+        protocol: type[ProtocolT],
+        *,
+        validate: bool = True,
+        validate_outgoing: bool = False,
+        ordered: bool = False,
+        **options: Any,
+    ) -> None:
         self.protocol = protocol
         #: The protocol as pursocket reads it.
         self.model: ProtocolModel = read_protocol(protocol)
-        validators = build_validators(self.model, validate)
+        validators = build_validators(self.model, incoming=validate, outgoing=validate_outgoing)
         options.setdefault("async_mode", "asgi")
+        options.setdefault("serializer", _server_packet_class(self.model, validators))
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
         self._by_path: dict[str, ServerNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
-        self.sio: socketio.AsyncServer = _SocketIOServer(self._by_path, **options)
+        self.sio: socketio.AsyncServer = _SocketIOServer(self._by_path, ordered, **options)
         self._pending = PendingCalls()
         self._namespaces = {
             name: ServerNamespace[ProtocolT, Any](self, spec, validators)
@@ -122,7 +138,9 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         #: The Socket.IO namespace (``"/lobby"``).
         self.path = spec.path
         self._validators = validators
-        self._inbound = InboundEvents(spec, Direction.C2S, validators, "server")
+        self._inbound = InboundEvents(
+            spec, Direction.C2S, validators, "server", server.sio._pursocket_log
+        )
         self._connections: dict[str, Connection[ProtocolT, NamespaceT]] = {}
         self._connect_handler: Callable[..., Any] | None = None
         self._disconnect_handler: Callable[..., Any] | None = None
@@ -145,6 +163,17 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
     def on_disconnect(self, handler: HandlerT) -> HandlerT:
         """Register ``handler(conn, reason)``, run when a connection to this namespace ends."""
         self._disconnect_handler = handler
+        return handler
+
+    def on_invalid(self, handler: HandlerT) -> HandlerT:
+        """Register ``handler(conn, offence)``, run for each event this namespace refuses.
+
+        ``offence`` is a :class:`~pursocket.validation.InvalidInput` (code
+        ``invalid_payload``, ``unknown_event`` or ``wrong_kind``, with the reason).
+        The event has already been refused (and a Call answered with an error)
+        when the hook runs; use it to count offences or to ``await conn.disconnect()``.
+        """
+        self._inbound.on_invalid = handler
         return handler
 
     def on(self, event: str) -> MsgHandlerDecorator[Any, Any]:
@@ -181,7 +210,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         Node ``io.of(ns).emit``. Under a message-queue manager every process delivers
         it to its own clients.
         """
-        self._outgoing(event)
+        self._outgoing(event, payload)
         await self.server.sio.emit(event, (payload,), namespace=self.path)
 
     async def broadcast_to_room(self, room: str, event: str, payload: Any) -> None:
@@ -195,15 +224,22 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         ``io.of(ns).to(room).emit``.
         """
         _check_room(room)
-        self._outgoing(event)
+        self._outgoing(event, payload)
         await self.server.sio.emit(event, (payload,), to=room, namespace=self.path)
 
     def connections(self) -> tuple[Connection[ProtocolT, NamespaceT], ...]:
         """This process's open connections to the namespace, a snapshot."""
         return tuple(self._connections.values())
 
-    def _outgoing(self, event: str, kind: EventKind = EventKind.MSG) -> None:
-        self.spec.find(Direction.S2C, event, kind)
+    def _outgoing(self, event: str, payload: Any, kind: EventKind = EventKind.MSG) -> None:
+        spec = self.spec.find(Direction.S2C, event, kind)
+        try:
+            self._validators[(self.path, Direction.S2C, spec.name)].outgoing_payload(payload)
+        except InvalidValue as exc:
+            raise ProtocolError(
+                f'The payload sent as "{event}" in namespace "{self.name}" is not the '
+                f"declared type: {exc}"
+            ) from None
 
     async def _connected(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         conn = Connection[ProtocolT, NamespaceT](self, sid, auth, environ)
@@ -219,8 +255,15 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
             ) from None
         except Exception:
             del self._connections[sid]
-            logger.exception(
-                'Connect handler of namespace "%s" raised; refusing %s', self.name, sid
+            # Raising ConnectionRefusedError (never anything else) makes python-socketio
+            # answer CONNECT_ERROR and drop the sid from its manager.
+            self.server.sio._pursocket_log.log(
+                logging.ERROR,
+                f"connect handler {self.path}",
+                'Connect handler of namespace "%s" raised; refusing sid %s',
+                self.name,
+                sid,
+                exc_info=True,
             )
             raise socketio.exceptions.ConnectionRefusedError("Internal server error") from None
 
@@ -231,6 +274,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         # The disconnect handler may still read the rooms, to tell them who left.
         conn._rooms_at_disconnect = conn.rooms()
         conn._connected = False
+        self.server.sio._pursocket_log.forget(f"sid {sid}")
         self.server._pending.fail(sid, "disconnected", "the client disconnected before answering")
         try:
             if self._disconnect_handler is not None:
@@ -240,15 +284,27 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         finally:
             conn._rooms_at_disconnect = frozenset()
 
-    async def _receive(self, sid: str, eio_sid: str, ack_id: int | None, data: list[Any]) -> None:
+    async def _receive(self, sid: str, eio_sid: str, pkt: PursocketPacket) -> None:
         conn = self._connections.get(sid)
         if conn is None:
             return
-        reply = await self._inbound.dispatch(data, (conn,), ack_id is not None, f"sid {sid}")
-        if ack_id is not None:
+        wants_ack = pkt.id is not None
+        reply = await self._inbound.dispatch(
+            pkt.data,
+            checked=pkt.checked,
+            rejection=pkt.rejection,
+            leading=(conn,),
+            wants_ack=wants_ack,
+            peer=f"sid {sid}",
+        )
+        if wants_ack:
             sio = self.server.sio
+            binary = None if self._inbound.may_answer_binary(pkt.data[0]) else False
             await sio._send_packet(
-                eio_sid, sio.packet_class(packet.ACK, namespace=self.path, id=ack_id, data=[reply])
+                eio_sid,
+                sio.packet_class(
+                    packet.ACK, namespace=self.path, id=pkt.id, data=[reply], binary=binary
+                ),
             )
 
 
@@ -292,7 +348,7 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         On the wire: ``AsyncServer.emit(event, (payload,), to=sid, namespace=path)``
         (PurSocket's ``emitTo``). Nothing is sent once the connection has ended.
         """
-        self.namespace._outgoing(event)
+        self.namespace._outgoing(event, payload)
         await self._sio.emit(event, (payload,), to=self.sid, namespace=self.namespace.path)
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
@@ -304,6 +360,7 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         the client answers with an error or with something that is not the declared
         response, or disconnects first (code ``disconnected``, raised at once).
         """
+        self.namespace._outgoing(event, payload, EventKind.CALL)
         spec = self.namespace.spec.find(Direction.S2C, event, EventKind.CALL)
         validators = self.namespace._validators[(self.namespace.path, Direction.S2C, event)]
         if not self._connected:
@@ -326,7 +383,7 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         On the wire: ``AsyncServer.emit(event, (payload,), skip_sid=sid, namespace=path)``,
         the Node ``socket.broadcast.emit``.
         """
-        self.namespace._outgoing(event)
+        self.namespace._outgoing(event, payload)
         await self._sio.emit(event, (payload,), skip_sid=self.sid, namespace=self.namespace.path)
 
     async def broadcast_to_room_except_sender(self, room: str, event: str, payload: Any) -> None:
@@ -337,7 +394,7 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         be a member of the room.
         """
         _check_room(room)
-        self.namespace._outgoing(event)
+        self.namespace._outgoing(event, payload)
         await self._sio.emit(
             event, (payload,), to=room, skip_sid=self.sid, namespace=self.namespace.path
         )
@@ -411,28 +468,116 @@ def _check_room(room: object) -> None:
         raise ValueError(f"A room name must be a non-empty str, got {room!r}")
 
 
-class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
-    """``socketio.AsyncServer`` whose EVENT packets go to pursocket's namespaces.
+def _server_packet_class(
+    model: ProtocolModel, validators: Mapping[tuple[str, Direction, str], EventValidators]
+) -> type[PursocketPacket]:
+    return packet_class(
+        inbound={
+            (path, event): checks
+            for (path, direction, event), checks in validators.items()
+            if direction is Direction.C2S
+        },
+        text_only={
+            (path, event)
+            for (path, direction, event), checks in validators.items()
+            if direction is Direction.S2C and not checks.payload_may_be_binary
+        },
+    )
 
-    python-socketio would route an event named ``connect`` or ``disconnect`` to the
-    lifecycle handlers and sends no acknowledgement when a handler fails; taking over
-    event dispatch closes both holes.
+
+class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
+    """``socketio.AsyncServer`` whose packets go through pursocket's trust boundary.
+
+    * EVENT packets go to pursocket's namespaces only: python-socketio would route an
+      event named ``connect`` or ``disconnect`` to the lifecycle handlers, and sends
+      no acknowledgement when a handler fails.
+    * A packet that is not well-formed Socket.IO closes that client's connection with
+      one rate-limited log line, instead of a traceback per packet (and instead of
+      wedging the connection, for a bad binary attachment).
+    * With ``ordered``, each connection's events run one after another.
     """
 
-    def __init__(self, routes: Mapping[str, ServerNamespace[Any, Any]], **options: Any) -> None:
+    def __init__(
+        self, routes: Mapping[str, ServerNamespace[Any, Any]], ordered: bool, **options: Any
+    ) -> None:
         super().__init__(**options)
         self._pursocket_namespaces = routes
+        self._pursocket_log = LogLimiter()
+        self._pursocket_in_order = InOrder() if ordered else None
 
-    async def _handle_event(
-        self, eio_sid: str, namespace: str | None, id: int | None, data: Any
-    ) -> None:
-        path = namespace or "/"
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return _EngineIOServer
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await self._pursocket_message(eio_sid, data)
+        except Exception as exc:  # whatever a peer sends, it gets no traceback in the log
+            self._binary_packet.pop(eio_sid, None)
+            reason = str(exc) if isinstance(exc, MalformedPacket) else repr(exc)
+            self._pursocket_log.log(
+                logging.WARNING,
+                f"eio {eio_sid}",
+                "Closing the connection of Engine.IO session %s: %s",
+                eio_sid,
+                reason,
+            )
+            await self.eio.disconnect(eio_sid)
+
+    async def _pursocket_message(self, eio_sid: str, data: Any) -> None:
+        pending = self._binary_packet.get(eio_sid)
+        if pending is not None:
+            if pending.add_attachment(data):
+                del self._binary_packet[eio_sid]
+                await self._pursocket_complete(eio_sid, pending)
+            return
+        pkt = self.packet_class(encoded_packet=data)
+        kind = pkt.packet_type
+        if kind == packet.CONNECT:
+            await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
+        elif kind == packet.DISCONNECT:
+            await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
+        elif kind in (packet.EVENT, packet.ACK):
+            await self._pursocket_complete(eio_sid, pkt)
+        elif kind in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/") is None:
+                raise MalformedPacket("a binary packet for a namespace it has not connected")
+            self._binary_packet[eio_sid] = pkt
+        else:
+            raise MalformedPacket(f"a client may not send {packet.packet_names[kind]} packets")
+
+    async def _pursocket_complete(self, eio_sid: str, pkt: PursocketPacket) -> None:
+        if pkt.packet_type in (packet.ACK, packet.BINARY_ACK):
+            await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
+            return
+        path = pkt.namespace or "/"
         target = self._pursocket_namespaces.get(path)
         sid = self.manager.sid_from_eio_sid(eio_sid, path)
         if target is None or sid is None or not self.manager.is_connected(sid, path):
             return
-        if not isinstance(data, list):
-            data = []
-        task = asyncio.ensure_future(target._receive(sid, eio_sid, id, data))
-        _background_tasks.add(task)
-        task.add_done_callback(_background_tasks.discard)
+        job = target._receive(sid, eio_sid, pkt)
+        if self._pursocket_in_order is None:
+            spawn(job)
+        else:
+            self._pursocket_in_order.submit(sid, job)
+
+
+class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
+    """``engineio.AsyncServer`` that never waits on a client to close one connection.
+
+    engineio closes a long-polling connection by queueing a CLOSE packet and waiting
+    for the client's next GET to collect it; a client that never polls again (one
+    that just sent an oversized POST, say) would keep that POST, and the web
+    server's shutdown, waiting for ever. The CLOSE packet is still queued for a
+    client that does poll.
+    """
+
+    async def disconnect(self, sid: str | None = None) -> None:
+        """Close the connection ``sid`` (every connection when ``None``)."""
+        if sid is None:
+            await super().disconnect()
+            return
+        socket = self.sockets.get(sid)
+        if socket is None:
+            return
+        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        self.sockets.pop(sid, None)
