@@ -1,0 +1,1 @@
+"""The chat example: rooms, nicknames and Direction A room joining on pursocket."""
