@@ -1,0 +1,340 @@
+"""Every value from the network is checked against the protocol before a handler sees it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from pursocket import CallError, Client, ProtocolError, Server
+from pursocket._wire import ERROR_KEY
+from pursocket.validation import InvalidInput
+from tests.conftest import Inbox
+from tests.protocol_forms import FormsProtocol
+from tests.trust_helpers import pursocket_records, raw_client
+
+SHAPE = {"name": "square", "points": [{"x": 0.0, "y": 1.5}], "tags": {"k": ["v"]}}
+
+
+def recording_server(**options: Any) -> tuple[Server[Any], Inbox, Inbox]:
+    """A Forms server whose Msg handlers record (event, payload) and whose hook records offences."""
+    server = Server(FormsProtocol, **options)
+    forms = server.namespace("forms")
+    received, offences = Inbox(), Inbox()
+    for event in forms.spec.c2s.values():
+        if event.is_call:
+            continue
+
+        def record(conn: Any, payload: Any, name: str = event.name) -> None:
+            received.put((name, payload))
+
+        forms.on(event.name)(record)
+
+    @forms.on_invalid
+    def offended(conn: Any, offence: InvalidInput) -> None:
+        offences.put(offence)
+
+    @forms.on_call("measure")
+    def measure(conn: Any, shape: Any) -> Any:
+        return shape["points"][0]
+
+    @forms.on_call("lookup")
+    def lookup(conn: Any, name: str) -> Any:
+        if name == "explode":
+            raise RuntimeError("secret internal detail")
+        return None if name == "none" else {"name": name}
+
+    return server, received, offences
+
+
+async def test_every_type_form_arrives_unchanged(serve: Any) -> None:
+    server, received, _ = recording_server()
+    running = await serve(server)
+    cases = [
+        ("text", "héllo"),
+        ("number", 42),
+        ("real", 2.5),
+        ("flag", False),
+        ("nothing", None),
+        ("blob", b"\x00\xffbinary"),
+        ("anything", {"free": [1, "form"]}),
+        ("choice", "b"),
+        ("choice", 3),
+        ("choice", None),
+        ("maybe", None),
+        ("maybe", 7),
+        ("either", "seven"),
+        ("pipe_union", 7),
+        ("shape", SHAPE),
+        ("shape", {"name": "no optional keys"}),
+        ("shape", {"name": "n", "note": None}),
+        ("shapes", [SHAPE, {"name": "x"}]),
+        ("by_name", {"origin": {"x": 0.0, "y": 0.0}}),
+        ("tree", {"label": "root", "children": [{"label": "leaf", "children": []}]}),
+    ]
+    client = Client(FormsProtocol)
+    forms = client.namespace("forms")
+    async with client:
+        await client.connect(running.url)
+        for event, payload in cases:
+            await forms.emit(event, payload)
+        assert await received.wait_for(len(cases)) == cases
+
+
+async def test_strict_types_and_one_warning_line_without_the_payload(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, received, offences = recording_server()
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    sid = raw.get_sid("/forms")
+    caplog.set_level(logging.WARNING, logger="pursocket")
+    try:
+        await raw.emit("number", "1", namespace="/forms")
+        await raw.emit("flag", 1, namespace="/forms")
+        await raw.emit("shape", {"name": "top-secret-value", "points": [{"x": "1"}]}, "/forms")
+        await raw.emit("number", 5, namespace="/forms")
+        assert await received.wait_for(1) == [("number", 5)]
+        found = await offences.wait_for(3)
+    finally:
+        await raw.disconnect()
+    assert [(o.event, o.code) for o in found] == [
+        ("number", "invalid_payload"),
+        ("flag", "invalid_payload"),
+        ("shape", "invalid_payload"),
+    ]
+    assert "Expected `float`, got `str` - at `$.points[0].x`" in found[2].reason
+    lines = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert len(lines) == 3
+    for line, event in zip(lines, ["number", "flag", "shape"], strict=True):
+        assert f'"{event}"' in line and '"forms"' in line and f"sid {sid}" in line
+        assert "\n" not in line
+    assert "$.points[0].x" in lines[2]
+    assert "top-secret-value" not in lines[2]
+
+
+async def test_bytes_come_only_as_binary_attachments(serve: Any) -> None:
+    server, received, offences = recording_server()
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    try:
+        await raw.emit("blob", "AAEC", namespace="/forms")  # base64 of b"\x00\x01\x02"
+        await raw.emit("blob", b"\x00\x01\x02", namespace="/forms")
+        assert await received.wait_for(1) == [("blob", b"\x00\x01\x02")]
+        [offence] = await offences.wait_for(1)
+    finally:
+        await raw.disconnect()
+    assert offence.reason.endswith("Expected `bytes`, got `str`")
+
+
+async def test_the_handler_receives_exactly_the_declared_shape(serve: Any) -> None:
+    server, received, offences = recording_server()
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    try:
+        await raw.emit("shape", {"name": "n", "extra": {"deep": 1}}, namespace="/forms")
+        await raw.emit("number", (1, 2), namespace="/forms")  # two Socket.IO arguments
+        await raw.emit("nothing", namespace="/forms")  # no argument at all
+        assert await received.wait_for(1) == [("shape", {"name": "n"})]
+        found = await offences.wait_for(2)
+    finally:
+        await raw.disconnect()
+    assert [o.reason for o in found] == [
+        'invalid payload for "number": expected exactly 1 argument, got 2',
+        'invalid payload for "nothing": expected exactly 1 argument, got 0',
+    ]
+
+
+async def test_bad_calls_get_an_error_acknowledgement_at_once(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, _, offences = recording_server()
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    caplog.set_level(logging.WARNING, logger="pursocket")
+    try:
+        invalid = await raw.call("measure", {"points": []}, namespace="/forms", timeout=5)
+        unknown = await raw.call("no_such_event", 1, namespace="/forms", timeout=5)
+        forged = await raw.call("connect", 1, namespace="/forms", timeout=5)
+        msg_as_call = await raw.call("number", 1, namespace="/forms", timeout=5)
+        failed = await raw.call("lookup", "explode", namespace="/forms", timeout=5)
+        ok = await raw.call("lookup", "none", namespace="/forms", timeout=5)
+    finally:
+        await raw.disconnect()
+    assert invalid == {
+        ERROR_KEY: {
+            "code": "invalid_payload",
+            "message": 'invalid payload for "measure": Object missing required field `name`',
+            "details": "Object missing required field `name`",
+        }
+    }
+    assert unknown[ERROR_KEY]["code"] == "unknown_event"
+    assert forged[ERROR_KEY]["code"] == "unknown_event"
+    assert msg_as_call[ERROR_KEY]["code"] == "wrong_kind"
+    assert failed == {
+        ERROR_KEY: {
+            "code": "handler_error",
+            "message": 'the handler for "lookup" failed',
+            "details": None,
+        }
+    }
+    assert ok is None
+    assert [o.code for o in offences.items] == [
+        "invalid_payload",
+        "unknown_event",
+        "unknown_event",
+        "wrong_kind",
+    ]
+    [crash] = [r for r in pursocket_records(caplog, logging.ERROR)]
+    assert crash.exc_info is not None and "secret internal detail" in str(crash.exc_info[1])
+
+
+async def test_pursocket_client_raises_call_error_with_code_and_details(serve: Any) -> None:
+    server, _, _ = recording_server()
+    running = await serve(server)
+    client = Client(FormsProtocol)
+    forms = client.namespace("forms")
+    async with client:
+        await client.connect(running.url)
+        with pytest.raises(CallError) as invalid:
+            await forms.call("measure", {"points": []})  # no "name"
+        with pytest.raises(CallError) as failed:
+            await forms.call("lookup", "explode")
+        assert await forms.call("lookup", "found") == {"name": "found"}
+    assert invalid.value.code == "invalid_payload"
+    assert invalid.value.details == "Object missing required field `name`"
+    assert (invalid.value.namespace, invalid.value.event) == ("forms", "measure")
+    assert failed.value.code == "handler_error"
+    assert "secret" not in str(failed.value)
+
+
+async def test_the_client_validates_what_the_server_sends(serve: Any) -> None:
+    server = Server(FormsProtocol)
+    forms = server.namespace("forms")
+    connected = Inbox()
+    forms.on_connect(connected.put)
+    running = await serve(server)
+    client = Client(FormsProtocol)
+    cforms = client.namespace("forms")
+    pushed, offences, asked = Inbox(), Inbox(), Inbox()
+    cforms.on("pushed")(pushed.put)
+    cforms.on_invalid(offences.put)
+
+    @cforms.on_call("ask")
+    def ask(request: None) -> bool:
+        asked.put(request)
+        return True
+
+    async with client:
+        await client.connect(running.url)
+        [conn] = await connected.wait_for(1)
+        # The escape hatch sends what the protocol forbids: the client must refuse it.
+        await server.sio.emit("pushed", ["one"], to=conn.sid, namespace="/forms")
+        await server.sio.emit("pushed", [True], to=conn.sid, namespace="/forms")
+        await conn.emit("pushed", [1, 2])
+        assert await pushed.wait_for(1) == [[1, 2]]
+        found = await offences.wait_for(2)
+        assert [o.reason for o in found] == [
+            'invalid payload for "pushed": Expected `int`, got `str` - at `$[0]`',
+            'invalid payload for "pushed": Expected `int`, got `bool` - at `$[0]`',
+        ]
+        assert await conn.call("ask", None) is True
+        answer = await server.sio.call("ask", "not None", to=conn.sid, namespace="/forms")
+        assert answer[ERROR_KEY]["code"] == "invalid_payload"
+        assert asked.items == [None]
+
+
+async def test_a_client_answering_a_server_call_with_bad_data_gives_call_error(
+    serve: Any,
+) -> None:
+    server = Server(FormsProtocol)
+    forms = server.namespace("forms")
+    connected = Inbox()
+    forms.on_connect(connected.put)
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    answers = iter(["yes", (True, True)])
+    raw.on("ask", lambda *args: next(answers), namespace="/forms")
+    try:
+        [conn] = await connected.wait_for(1)
+        with pytest.raises(CallError) as wrong_type:
+            await conn.call("ask", None)
+        with pytest.raises(CallError) as two_arguments:
+            await conn.call("ask", None)
+    finally:
+        await raw.disconnect()
+    assert wrong_type.value.code == "invalid_response"
+    assert "Expected `bool`, got `str`" in wrong_type.value.message
+    assert two_arguments.value.code == "invalid_response"
+    assert "expected exactly 1 acknowledgement argument, got 2" in two_arguments.value.message
+
+
+async def test_validate_false_trusts_the_network(serve: Any) -> None:
+    server, received, offences = recording_server(validate=False)
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    try:
+        await raw.emit("number", "1", namespace="/forms")
+        assert await received.wait_for(1) == [("number", "1")]
+    finally:
+        await raw.disconnect()
+    assert offences.items == []
+
+
+async def test_validate_outgoing_checks_what_each_side_sends(serve: Any) -> None:
+    server = Server(FormsProtocol, validate_outgoing=True)
+    forms = server.namespace("forms")
+    connected = Inbox()
+    forms.on_connect(connected.put)
+
+    @forms.on_call("measure")
+    def measure(conn: Any, shape: Any) -> Any:
+        return {"x": "not a float", "y": 0.0}
+
+    running = await serve(server)
+    client = Client(FormsProtocol, validate_outgoing=True)
+    cforms = client.namespace("forms")
+    async with client:
+        await client.connect(running.url)
+        [conn] = await connected.wait_for(1)
+        with pytest.raises(ProtocolError, match=r"Expected `int`, got `str` - at `\$\[0\]`"):
+            await conn.emit("pushed", ["x"])
+        with pytest.raises(ProtocolError, match="Expected `int`, got `str`"):
+            await cforms.emit("number", "1")
+        with pytest.raises(CallError) as bad_response:
+            await cforms.call("measure", {"name": "n"})
+    assert bad_response.value.code == "invalid_response"
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+async def test_handling_order_per_connection(serve: Any, ordered: bool) -> None:
+    server = Server(FormsProtocol, ordered=ordered)
+    forms = server.namespace("forms")
+    finished = Inbox()
+    second_arrived = asyncio.Event()
+
+    @forms.on("number")
+    async def number(conn: Any, value: int) -> None:
+        if value == 1:
+            if ordered:
+                await asyncio.sleep(0.05)  # slow work; a later event must still wait
+            else:
+                await asyncio.wait_for(second_arrived.wait(), 5)
+        else:
+            second_arrived.set()
+        finished.put(value)
+
+    running = await serve(server)
+    client = Client(FormsProtocol)
+    cforms = client.namespace("forms")
+    async with client:
+        await client.connect(running.url)
+        for value in (1, 2, 3):
+            await cforms.emit("number", value)
+        order = await finished.wait_for(3)
+    if ordered:
+        assert order == [1, 2, 3]
+    else:  # the default: 2 overtakes the slow 1
+        assert order[0] == 2 and sorted(order) == [1, 2, 3]

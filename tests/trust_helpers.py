@@ -1,0 +1,86 @@
+"""Clients that send what pursocket's own client never would, for the trust-boundary tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import socketio
+
+
+class RawSocket:
+    """An Engine.IO 4 websocket driven by hand: it sends whatever text or bytes a test gives it."""
+
+    def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._session = session
+        self._ws = ws
+
+    @classmethod
+    async def open(cls, url: str, namespace: str = "/forms") -> RawSocket:
+        """Connect to ``url`` and join ``namespace`` (a CONNECT packet, answered by CONNECT)."""
+        session = aiohttp.ClientSession()
+        ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        ws = await session.ws_connect(ws_url)
+        raw = cls(session, ws)
+        assert (await raw.next_text()).startswith("0{")
+        await raw.send("0" if namespace == "/" else f"0{namespace},")
+        assert (await raw.next_text()).startswith("40")
+        return raw
+
+    async def send(self, packet: str) -> None:
+        """Send one Socket.IO packet (text) inside an Engine.IO MESSAGE."""
+        await self._ws.send_str("4" + packet)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send one binary frame (a Socket.IO binary attachment)."""
+        await self._ws.send_bytes(data)
+
+    async def next_text(self, timeout: float = 5.0) -> str:
+        """The next Engine.IO text frame other than a ping (pings are answered)."""
+        while True:
+            message = await self._ws.receive(timeout)
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                raise ConnectionError(f"expected a text frame, got {message.type!r}")
+            if message.data == "2":
+                await self._ws.send_str("3")
+                continue
+            return str(message.data)
+
+    async def closed_by_server(self, timeout: float = 5.0) -> bool:
+        """Wait until the server closes the connection; ``False`` if it is still open."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    message = await self._ws.receive()
+                    if message.type in (
+                        aiohttp.WSMsgType.CLOSE,
+                        aiohttp.WSMsgType.CLOSED,
+                        aiohttp.WSMsgType.CLOSING,
+                        aiohttp.WSMsgType.ERROR,
+                    ):
+                        return True
+                    if message.type is aiohttp.WSMsgType.TEXT and message.data.startswith("41"):
+                        return True  # a Socket.IO DISCONNECT for the namespace
+                    if message.data == "2":
+                        await self._ws.send_str("3")
+        except TimeoutError:
+            return False
+
+    async def close(self) -> None:
+        """Close the websocket and its HTTP session."""
+        await self._ws.close()
+        await self._session.close()
+
+
+async def raw_client(url: str, namespace: str = "/forms", **options: Any) -> socketio.AsyncClient:
+    """A plain python-socketio client (its default JSON), connected over websocket."""
+    client = socketio.AsyncClient(handle_sigint=False, reconnection=False, **options)
+    await client.connect(url, namespaces=[namespace], transports=["websocket"], wait_timeout=5)
+    return client
+
+
+def pursocket_records(caplog: Any, level: int = logging.DEBUG) -> list[logging.LogRecord]:
+    """The records the ``pursocket`` logger emitted at ``level`` or above."""
+    return [r for r in caplog.records if r.name == "pursocket" and r.levelno >= level]
