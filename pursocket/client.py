@@ -344,6 +344,36 @@ class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         self._pursocket_namespaces = routes
         self._pursocket_log = LogLimiter()
         self._pursocket_in_order = InOrder() if ordered else None
+        # What a server's connect handler sends arrives before the namespace's CONNECT
+        # packet, and more may arrive while this side's connect handler runs; like the
+        # JS client, hold it and deliver it in order once the namespace is connected.
+        self._pursocket_ready: set[str] = set()
+        self._pursocket_early: dict[str, list[PursocketPacket]] = {}
+
+    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
+        await super()._handle_connect(namespace, data)
+        path = namespace or "/"
+        if path in self.namespaces and path not in self._pursocket_ready:
+            self._pursocket_ready.add(path)
+            for pkt in self._pursocket_early.pop(path, []):
+                self._pursocket_dispatch(pkt)
+
+    async def _handle_disconnect(self, namespace: str | None) -> None:
+        self._pursocket_forget(namespace or "/")
+        await super()._handle_disconnect(namespace)
+
+    async def _handle_error(self, namespace: str | None, data: Any) -> None:
+        self._pursocket_forget(namespace or "/")
+        await super()._handle_error(namespace, data)
+
+    async def _handle_eio_disconnect(self, reason: Any = None) -> None:
+        self._pursocket_ready.clear()
+        self._pursocket_early.clear()
+        await super()._handle_eio_disconnect(reason)
+
+    def _pursocket_forget(self, path: str) -> None:
+        self._pursocket_ready.discard(path)
+        self._pursocket_early.pop(path, None)
 
     async def _handle_eio_message(self, data: Any) -> None:
         try:
@@ -379,10 +409,16 @@ class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         if pkt.packet_type in (packet.ACK, packet.BINARY_ACK):
             await self._handle_ack(pkt.namespace, pkt.id, pkt.data)
             return
-        target = self._pursocket_namespaces.get(pkt.namespace or "/")
-        if target is None:
+        path = pkt.namespace or "/"
+        if path not in self._pursocket_namespaces:
             return
-        job = target._receive(pkt)
+        if path in self._pursocket_ready:
+            self._pursocket_dispatch(pkt)
+        else:
+            self._pursocket_early.setdefault(path, []).append(pkt)
+
+    def _pursocket_dispatch(self, pkt: PursocketPacket) -> None:
+        job = self._pursocket_namespaces[pkt.namespace or "/"]._receive(pkt)
         if self._pursocket_in_order is None:
             spawn(job)
         else:

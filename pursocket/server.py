@@ -78,6 +78,7 @@ class Server(Generic[ProtocolT]):
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
         self.sio: socketio.AsyncServer = _SocketIOServer(self._by_path, ordered, **options)
         self._pending = PendingCalls()
+        self._shut_down = False
         self._namespaces = {
             name: ServerNamespace[ProtocolT, Any](self, spec, validators)
             for name, spec in self.model.namespaces.items()
@@ -110,12 +111,16 @@ class Server(Generic[ProtocolT]):
         """Disconnect every client of this process and stop background tasks.
 
         Calls still waiting for an answer fail at once with ``CallError("shutdown")``.
+        Calling it again is harmless.
         """
         self._pending.fail_all("shutdown", "the server is shutting down")
         for namespace in self._namespaces.values():
             for conn in list(namespace._connections.values()):
                 await conn.disconnect()
-        await self.sio.shutdown()
+        # python-engineio's shutdown fails when called a second time.
+        if not self._shut_down:
+            self._shut_down = True
+            await self.sio.shutdown()
 
 
 class ServerNamespace(Generic[ProtocolT, NamespaceT]):
