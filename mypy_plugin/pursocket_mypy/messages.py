@@ -209,7 +209,8 @@ def _closest(typo: str, candidates: Sequence[Sequence[str]]) -> str | None:
 
 
 def _names(names: Sequence[str]) -> str:
-    return ", ".join(f'"{name}"' for name in names)
+    # Sorted: mypy's cache does not keep a TypedDict's declaration order.
+    return ", ".join(f'"{name}"' for name in sorted(names))
 
 
 def _capitalized(text: str) -> str:

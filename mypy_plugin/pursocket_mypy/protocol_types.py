@@ -137,8 +137,10 @@ def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
     ``read_protocol`` describe a malformed protocol alike.
     """
     if not isinstance(protocol, TypedDictType):
+        name = protocol.type.name if isinstance(protocol, Instance) else str(protocol)
         return [
-            f"a protocol must be a TypedDict of namespaces, got {format_type(protocol, options)}"
+            f"{name}: a protocol must be a TypedDict of namespaces, "
+            f"got {format_type(protocol, options)}"
         ]
     name = protocol.fallback.type.name
     problems: list[str] = []
