@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+import engineio
 import socketio
 from socketio import packet
 
@@ -122,6 +123,8 @@ class Client(Generic[ProtocolT]):
             raise ProtocolError(
                 "Declare at least one namespace with client.namespace(...) before connect()"
             )
+        if self.sio.connected:
+            raise ConnectError("This client is already connected; call disconnect() first")
         for namespace in self._namespaces.values():
             namespace._refusal = None
         try:
@@ -135,14 +138,30 @@ class Client(Generic[ProtocolT]):
                 wait_timeout=wait_timeout,
             )
         except socketio.exceptions.ConnectionError as exc:
-            refused = [ns for ns in self._namespaces.values() if ns._refusal is not None]
+            # python-socketio also reports an unreachable server to every namespace's
+            # connect_error handler; only a namespace in failed_namespaces was refused.
+            refused = [
+                ns
+                for ns in self._namespaces.values()
+                if ns.path in self.sio.failed_namespaces and ns._refusal is not None
+            ]
+            unanswered = ", ".join(
+                f'"{ns.name}"'
+                for ns in self._namespaces.values()
+                if ns.path not in self.sio.namespaces
+            )
             await self.sio.disconnect()
             if refused:
                 message, data = refused[0]._refusal or ("", None)
                 raise ConnectError(
                     f'The server refused namespace "{refused[0].name}": {message}', data
                 ) from None
-            raise ConnectError(f"Could not connect to {url}: {exc}") from None
+            if isinstance(exc.__cause__, engineio.exceptions.ConnectionError):
+                raise ConnectError(f"Could not connect to {url}: {exc}") from None
+            raise ConnectError(
+                f"Could not connect to {url}: the server did not accept namespace {unanswered} "
+                f"within {wait_timeout:g} s (pass a larger wait_timeout for slow connect handlers)"
+            ) from None
 
     async def disconnect(self) -> None:
         """Disconnect from the server; waiting Calls fail with ``CallError("disconnected")``."""

@@ -1,0 +1,401 @@
+"""The client against a real server over real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+from typing import Any, Literal
+
+import pytest
+
+from pursocket import (
+    CallError,
+    CallTimeout,
+    Client,
+    ConnectError,
+    Connection,
+    DisconnectReason,
+    ProtocolError,
+    Server,
+)
+from tests.conftest import Inbox, free_port
+from tests.peers import BARRIER, Peer
+from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
+
+LobbyConn = Connection[AppProtocol, Literal["lobby"]]
+
+
+def blocking_server(started: Inbox, release: asyncio.Event) -> Server[AppProtocol]:
+    """A server whose ``slow`` Call never answers before ``release`` is set."""
+    server = Server(AppProtocol)
+
+    @server.namespace("lobby").on_call("slow")
+    async def slow(conn: LobbyConn, req: UserCount) -> UserCount:
+        started.put(conn)
+        await release.wait()
+        return req
+
+    return server
+
+
+@pytest.mark.parametrize("style", ["async", "sync"])
+async def test_client_handlers_receive_messages_and_answer_calls(serve: Any, style: str) -> None:
+    server = Server(AppProtocol)
+    lobby = server.namespace("lobby")
+    answers = Inbox()
+
+    @lobby.on("chat")
+    async def chat(conn: LobbyConn, msg: ChatMessage) -> None:
+        await conn.emit("userCount", {"count": len(msg["text"])})
+        answers.put(await conn.call("confirm", msg))
+
+    running = await serve(server)
+    client = Client(AppProtocol, reconnection=False)
+    clobby = client.namespace("lobby")
+    counts = Inbox()
+    if style == "async":
+
+        @clobby.on("userCount")
+        async def count(update: UserCount) -> None:
+            counts.put(update)
+
+        @clobby.on_call("confirm")
+        async def confirm(req: ChatMessage) -> JoinResult:
+            return {"success": req["text"] == "four"}
+
+    else:
+
+        @clobby.on("userCount")
+        def count(update: UserCount) -> None:
+            counts.put(update)
+
+        @clobby.on_call("confirm")
+        def confirm(req: ChatMessage) -> JoinResult:
+            return {"success": req["text"] == "four"}
+
+    async with client:
+        await client.connect(running.url)
+        await clobby.emit("chat", {"text": "four"})
+        assert await counts.wait_for(1) == [{"count": 4}]
+        assert await answers.wait_for(1) == [{"success": True}]
+
+
+async def test_client_call_times_out(serve: Any) -> None:
+    started, release = Inbox(), asyncio.Event()
+    running = await serve(blocking_server(started, release))
+    client = Client(AppProtocol, reconnection=False)
+    lobby = client.namespace("lobby")
+    async with client:
+        await client.connect(running.url)
+        with pytest.raises(CallTimeout) as timed_out:
+            await lobby.call("slow", {"count": 1}, timeout=0.25)
+        release.set()
+    assert isinstance(timed_out.value, TimeoutError)
+    assert str(timed_out.value) == 'Call "slow" in namespace "lobby" got no answer within 0.25 s'
+    assert (timed_out.value.namespace, timed_out.value.event) == ("lobby", "slow")
+    assert timed_out.value.timeout == 0.25
+
+
+async def test_client_call_fails_at_once_when_the_server_drops_the_connection(
+    serve: Any,
+) -> None:
+    started, release = Inbox(), asyncio.Event()
+    running = await serve(blocking_server(started, release))
+    client = Client(AppProtocol, reconnection=False)
+    lobby = client.namespace("lobby")
+    async with client:
+        await client.connect(running.url)
+        call = asyncio.create_task(lobby.call("slow", {"count": 1}, timeout=60))
+        (conn,) = await started.wait_for(1)
+        await conn.disconnect()
+        # Far sooner than the call's 60 s timeout; wait_for fails the test otherwise.
+        with pytest.raises(CallError) as failed:
+            await asyncio.wait_for(call, 5)
+        release.set()
+    assert (failed.value.code, failed.value.namespace, failed.value.event) == (
+        "disconnected",
+        "lobby",
+        "slow",
+    )
+    with pytest.raises(CallError, match=r"\(disconnected\): the namespace is not connected"):
+        await lobby.call("slow", {"count": 1})
+
+
+async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Any) -> None:
+    started, release = Inbox(), asyncio.Event()
+    running = await serve(blocking_server(started, release))
+    client = Client(AppProtocol, reconnection=False)
+    lobby = client.namespace("lobby")
+    reasons = Inbox()
+    lobby.on_disconnect(reasons.put)
+    async with client:
+        await client.connect(running.url)
+        call = asyncio.create_task(lobby.call("slow", {"count": 1}, timeout=60))
+        await started.wait_for(1)
+        await running.stop()
+        with pytest.raises(CallError, match="disconnected"):
+            await asyncio.wait_for(call, 5)
+        release.set()
+        (reason,) = await reasons.wait_for(1)
+    assert reason is DisconnectReason.SERVER_DISCONNECT
+
+
+async def test_disconnect_reasons_when_the_client_leaves(serve: Any) -> None:
+    server = Server(AppProtocol)
+    server_side = Inbox()
+    server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
+    running = await serve(server)
+    peer, client_side = Peer(), Inbox()
+    peer.lobby.on_disconnect(client_side.put)
+    await peer.client.connect(running.url)
+    await peer.client.disconnect()
+    assert await client_side.wait_for(1) == [DisconnectReason.CLIENT_DISCONNECT]
+    (reason,) = await server_side.wait_for(1)
+    assert reason in (DisconnectReason.CLIENT_DISCONNECT, DisconnectReason.TRANSPORT_CLOSE)
+    assert not peer.client.connected
+
+
+async def test_disconnect_reason_when_the_transport_breaks(serve: Any) -> None:
+    server = Server(AppProtocol)
+    conns, server_side = Inbox(), Inbox()
+    lobby = server.namespace("lobby")
+    lobby.on_connect(conns.put)
+    lobby.on_disconnect(lambda conn, reason: server_side.put(reason))
+    running = await serve(server)
+    client = Client(AppProtocol)  # reconnection on: the reason says it will retry
+    client_side = Inbox()
+    client.namespace("lobby").on_disconnect(client_side.put)
+    await client.connect(running.url, transports=["websocket"])
+    await conns.wait_for(1)
+    # Close the socket under the client, as a network failure would.
+    await client.sio.eio.ws.close()
+    (reason,) = await client_side.wait_for(1)
+    assert reason is DisconnectReason.TRANSPORT_ERROR
+    assert reason.will_auto_reconnect
+    assert await server_side.wait_for(1) == [DisconnectReason.TRANSPORT_CLOSE]
+    await client.disconnect()
+
+
+def test_will_auto_reconnect() -> None:
+    final = {DisconnectReason.SERVER_DISCONNECT, DisconnectReason.CLIENT_DISCONNECT}
+    for reason in DisconnectReason:
+        assert reason.will_auto_reconnect is (reason not in final)
+    assert DisconnectReason.from_socketio("ping timeout") is DisconnectReason.PING_TIMEOUT
+    assert DisconnectReason.from_socketio("transport error") is DisconnectReason.TRANSPORT_ERROR
+    assert DisconnectReason.from_socketio(None) is DisconnectReason.UNKNOWN
+    assert DisconnectReason.from_socketio("something new") is DisconnectReason.UNKNOWN
+
+
+async def test_async_with_disconnects_on_exit(serve: Any) -> None:
+    server = Server(AppProtocol)
+    left = Inbox()
+    server.namespace("lobby").on_disconnect(lambda conn, reason: left.put(conn.sid))
+    running = await serve(server)
+    async with Client(AppProtocol) as client:
+        lobby = client.namespace("lobby")
+        await client.connect(running.url)
+        sid = lobby.sid
+        assert client.connected and sid is not None
+    assert not client.connected
+    assert lobby.sid is None
+    assert await left.wait_for(1) == [sid]
+
+
+async def test_client_never_installs_a_sigint_handler(serve: Any) -> None:
+    running = await serve(Server(AppProtocol))
+    before = signal.getsignal(signal.SIGINT)
+    client = Client(AppProtocol, handle_sigint=True)
+    client.namespace("lobby")
+    async with client:
+        await client.connect(running.url)
+        assert signal.getsignal(signal.SIGINT) is before
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+async def test_connect_waits_for_a_slow_connect_handler(serve: Any) -> None:
+    server = Server(AppProtocol)
+    release = asyncio.Event()
+    attempts = Inbox()
+
+    @server.namespace("lobby").on_connect
+    async def connected(conn: LobbyConn) -> None:
+        attempts.put(conn)
+        await release.wait()
+
+    running = await serve(server)
+    impatient = Client(AppProtocol, reconnection=False)
+    impatient.namespace("lobby")
+    with pytest.raises(
+        ConnectError,
+        match=re.escape(
+            f'Could not connect to {running.url}: the server did not accept namespace "lobby" '
+            "within 0.3 s (pass a larger wait_timeout for slow connect handlers)"
+        ),
+    ):
+        await impatient.connect(running.url, wait_timeout=0.3)
+
+    patient = Client(AppProtocol, reconnection=False)
+    patient.namespace("lobby")
+    # Longer than python-socketio's own 1 s default: pursocket's 10 s default waits it out.
+    asyncio.get_running_loop().call_later(1.5, release.set)
+    async with patient:
+        await patient.connect(running.url)
+        assert patient.connected
+    assert len(attempts.items) == 2
+
+
+async def test_connect_to_nothing_is_a_connect_error() -> None:
+    client = Client(AppProtocol, reconnection=False)
+    client.namespace("lobby")
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ConnectError, match=f"^Could not connect to {re.escape(url)}: "):
+        await client.connect(url)
+
+
+async def test_connect_twice_is_refused_and_keeps_the_connection(serve: Any) -> None:
+    running = await serve(Server(AppProtocol))
+    client = Client(AppProtocol)
+    client.namespace("lobby")
+    async with client:
+        await client.connect(running.url)
+        with pytest.raises(ConnectError, match="already connected; call disconnect"):
+            await client.connect(running.url)
+        assert client.connected
+
+
+async def test_connect_needs_a_declared_namespace() -> None:
+    with pytest.raises(ProtocolError, match=re.escape("client.namespace(...)")):
+        await Client(AppProtocol).connect("http://127.0.0.1:9")
+
+
+async def test_connects_every_declared_namespace_with_its_own_sid(serve: Any) -> None:
+    server = Server(AppProtocol)
+    sids = Inbox()
+    server.namespace("lobby").on_connect(lambda conn: sids.put(("lobby", conn.sid)))
+    server.namespace("game").on_connect(lambda conn: sids.put(("game", conn.sid)))
+    running = await serve(server)
+    client = Client(AppProtocol)
+    lobby, game = client.namespace("lobby"), client.namespace("game")
+    async with client:
+        await client.connect(running.url)
+        assert sorted(await sids.wait_for(2)) == sorted([("lobby", lobby.sid), ("game", game.sid)])
+        assert lobby.sid != game.sid
+
+
+def test_client_namespace_is_the_same_object_and_decorators_return_the_handler() -> None:
+    client = Client(AppProtocol)
+    lobby = client.namespace("lobby")
+    assert client.namespace("lobby") is lobby
+    assert lobby.path == "/lobby"
+
+    def count(update: UserCount) -> None: ...
+
+    async def confirm(req: ChatMessage) -> JoinResult:
+        return {"success": True}
+
+    def up() -> None: ...
+
+    def down(reason: DisconnectReason) -> None: ...
+
+    assert lobby.on("userCount")(count) is count
+    assert lobby.on_call("confirm")(confirm) is confirm
+    assert lobby.on_connect(up) is up
+    assert lobby.on_disconnect(down) is down
+    with pytest.raises(ProtocolError, match='Unknown namespace "admin"'):
+        client.namespace("admin")
+
+
+@pytest.mark.parametrize(
+    ("register", "message"),
+    [
+        (
+            lambda lobby: lobby.on("chat"),
+            '"chat" is a client-to-server (c2s) event of namespace "lobby" in protocol '
+            "AppProtocol; it cannot be used as a server-to-client (s2c) event",
+        ),
+        (
+            lambda lobby: lobby.on("confirm"),
+            '"confirm" is a Call event of namespace "lobby" (s2c) in protocol AppProtocol, '
+            "not a Msg event",
+        ),
+        (
+            lambda lobby: lobby.on_call("userCount"),
+            '"userCount" is a Msg event of namespace "lobby" (s2c) in protocol AppProtocol, '
+            "not a Call event",
+        ),
+        (
+            lambda lobby: lobby.on_call("nope"),
+            'Unknown event "nope" in namespace "lobby" (s2c) of protocol AppProtocol; '
+            'declared s2c events: "userCount", "confirm"',
+        ),
+    ],
+)
+def test_client_registering_a_handler_the_protocol_does_not_declare(
+    register: Any, message: str
+) -> None:
+    lobby = Client(AppProtocol).namespace("lobby")
+    with pytest.raises(ProtocolError, match=f"^{re.escape(message)}$"):
+        register(lobby)(lambda *args: None)
+
+
+@pytest.mark.parametrize(
+    ("send", "message"),
+    [
+        (
+            lambda lobby: lobby.emit("userCount", {"count": 1}),
+            '"userCount" is a server-to-client (s2c) event of namespace "lobby"',
+        ),
+        (
+            lambda lobby: lobby.emit("join", {"name": "x"}),
+            '"join" is a Call event of namespace "lobby" (c2s) in protocol AppProtocol, '
+            "not a Msg event",
+        ),
+        (
+            lambda lobby: lobby.call("chat", {"text": "x"}),
+            '"chat" is a Msg event of namespace "lobby" (c2s) in protocol AppProtocol, '
+            "not a Call event",
+        ),
+    ],
+)
+async def test_client_sending_an_event_the_protocol_does_not_declare(
+    serve: Any, send: Any, message: str
+) -> None:
+    running = await serve(Server(AppProtocol))
+    client = Client(AppProtocol)
+    lobby = client.namespace("lobby")
+    async with client:
+        await client.connect(running.url)
+        with pytest.raises(ProtocolError, match=re.escape(message)):
+            await send(lobby)
+
+
+async def test_call_before_connect_fails_at_once() -> None:
+    lobby = Client(AppProtocol).namespace("lobby")
+    with pytest.raises(CallError, match="disconnected"):
+        await lobby.call("join", JoinRequest(name="x"))
+
+
+async def test_reconnects_after_a_broken_transport(serve: Any) -> None:
+    server = Server(AppProtocol)
+    lobby = server.namespace("lobby")
+    conns = Inbox()
+    lobby.on_connect(conns.put)
+
+    @lobby.on("chat")
+    async def chat(conn: LobbyConn, msg: ChatMessage) -> None:
+        await conn.emit("userCount", BARRIER)
+
+    running = await serve(server)
+    peer, ups = Peer(), Inbox()
+    peer.client = Client(AppProtocol, reconnection_delay=0.05, randomization_factor=0)
+    peer.lobby.on("userCount")(peer.counts["lobby"].put)
+    peer.lobby.on_connect(lambda: ups.put(peer.lobby.sid))
+    async with peer.client:
+        await peer.client.connect(running.url, transports=["websocket"])
+        await peer.client.sio.eio.ws.close()
+        first, second = await ups.wait_for(2, timeout=10)
+        assert first != second
+        await peer.lobby.emit("chat", {"text": "back"})
+        assert await peer.until_barrier() == []
+    assert len(await conns.wait_for(2)) == 2
