@@ -573,7 +573,8 @@ class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
     for the client's next GET to collect it; a client that never polls again (one
     that just sent an oversized POST, say) would keep that POST, and the web
     server's shutdown, waiting for ever. The CLOSE packet is still queued for a
-    client that does poll.
+    client that does poll. A websocket is closed by the server right after CLOSE is
+    sent, rather than left open until the client closes it.
     """
 
     async def disconnect(self, sid: str | None = None) -> None:
@@ -585,4 +586,8 @@ class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         if socket is None:
             return
         await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        if socket.upgraded:
+            # Ends the websocket writer after it has sent CLOSE; closing the websocket
+            # also ends the reader, so a peer that ignores CLOSE cannot keep talking.
+            await socket.queue.put(None)
         self.sockets.pop(sid, None)

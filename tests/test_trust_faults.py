@@ -1,0 +1,343 @@
+"""Faults never take down the server, other connections, or a caller."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+
+from pursocket import CallError, CallTimeout, Client, ConnectError, Server
+from tests.conftest import Inbox, RunningServer
+from tests.protocol_forms import FormsProtocol
+from tests.trust_helpers import RawSocket, pursocket_records, raw_client
+
+
+def forms_server(**options: Any) -> Server[Any]:
+    """A Forms server whose ``lookup`` Call echoes a shape and ``number`` Msgs are counted."""
+    server = Server(FormsProtocol, **options)
+    forms = server.namespace("forms")
+
+    @forms.on_call("lookup")
+    def lookup(conn: Any, name: str) -> Any:
+        return {"name": name}
+
+    return server
+
+
+async def healthy(url: str) -> None:
+    """A fresh pursocket client can connect and complete a Call."""
+    client = Client(FormsProtocol, reconnection=False)
+    forms = client.namespace("forms")
+    async with client:
+        await client.connect(url)
+        assert await forms.call("lookup", "ping") == {"name": "ping"}
+
+
+async def test_raising_connect_handler_leaves_nothing_behind(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    forms = server.namespace("forms")
+    attempts = Inbox()
+
+    @forms.on_connect
+    def connect(conn: Any) -> None:
+        attempts.put(conn.sid)
+        if conn.auth == {"fail": True}:
+            raise RuntimeError("connect handler bug")
+
+    running = await serve(server)
+    for _ in range(3):
+        client = Client(FormsProtocol, reconnection=False)
+        client.namespace("forms")
+        with pytest.raises(ConnectError, match="Internal server error"):
+            await client.connect(running.url, auth={"fail": True})
+    refused = await attempts.wait_for(3)
+    manager = server.sio.manager
+    assert list(manager.get_participants("/forms", None)) == []
+    assert all(not manager.is_connected(sid, "/forms") for sid in refused)
+    assert forms.connections() == ()
+    assert "/forms" not in server.sio.manager.rooms or not any(
+        manager.rooms["/forms"].get(None, {})
+    )
+    await healthy(running.url)
+    errors = pursocket_records(caplog, logging.ERROR)
+    assert len(errors) == 3 and all(r.exc_info for r in errors)
+
+
+async def test_raising_msg_and_disconnect_handlers_harm_no_one(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    forms = server.namespace("forms")
+    numbers, gone = Inbox(), Inbox()
+
+    @forms.on("number")
+    def number(conn: Any, value: int) -> None:
+        numbers.put(value)
+        if value < 0:
+            raise ValueError("negative")
+
+    @forms.on_disconnect
+    def disconnected(conn: Any, reason: Any) -> None:
+        gone.put(conn.sid)
+        raise RuntimeError("disconnect handler bug")
+
+    running = await serve(server)
+    bystander = Client(FormsProtocol)
+    bforms = bystander.namespace("forms")
+    async with bystander:
+        await bystander.connect(running.url)
+        offender = Client(FormsProtocol)
+        oforms = offender.namespace("forms")
+        await offender.connect(running.url)
+        for value in range(-20, 0):
+            await oforms.emit("number", value)
+        await oforms.emit("number", 1)
+        assert len(await numbers.wait_for(21)) == 21
+        await offender.disconnect()
+        await gone.wait_for(1)
+        assert await bforms.call("lookup", "still here") == {"name": "still here"}
+        assert [c.sid for c in forms.connections()] == [bforms.sid]
+    # A client that can trigger a raising handler at will cannot flood the log.
+    tracebacks = [r for r in pursocket_records(caplog, logging.ERROR) if r.exc_info]
+    assert 2 <= len(tracebacks) <= 6
+
+
+async def test_forged_lifecycle_events_never_reach_lifecycle_handlers(serve: Any) -> None:
+    server = forms_server()
+    forms = server.namespace("forms")
+    connects, disconnects, offences = Inbox(), Inbox(), Inbox()
+    forms.on_connect(connects.put)
+    forms.on_disconnect(lambda conn, reason: disconnects.put(reason))
+    forms.on_invalid(lambda conn, offence: offences.put(offence.event))
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    websocket = await RawSocket.open(running.url)
+    try:
+        for name in ("connect", "disconnect", "disconnecting", "connect_error"):
+            await raw.emit(name, {"forged": True}, namespace="/forms")
+        await websocket.send('2/forms,["disconnect","forged reason"]')
+        await websocket.send('2/forms,["connect",{"HTTP_COOKIE":"forged"},null]')
+        assert len(await offences.wait_for(6)) == 6
+        assert await raw.call("lookup", "alive", namespace="/forms", timeout=5) == {"name": "alive"}
+        assert len(connects.items) == 2 and disconnects.items == []
+        assert len(forms.connections()) == 2
+    finally:
+        await raw.disconnect()
+        await websocket.close()
+
+
+MALFORMED = {
+    "bad JSON": ['2/forms,["text",'],
+    "not an array": ['2/forms,{"event":"text"}'],
+    "no event name": ["2/forms,[]"],
+    "huge integer": ['2/forms,["number",' + "9" * 5000 + "]"],
+    "huge integer under Any": ['2/forms,["anything",' + "1" * 101 + "]"],
+    "deep nesting": ['2/forms,["anything",' + "[" * 100_000 + "]" * 100_000 + "]"],
+    "unknown packet type": ['9/forms,["text","x"]'],
+    "CONNECT_ERROR from a client": ['4/forms,{"message":"x"}'],
+    "binary placeholder out of range": [
+        '51-/forms,["blob",{"_placeholder":true,"num":7}]',
+        b"\x00\x01",
+    ],
+    "text where an attachment is due": ['51-/forms,["blob",{"_placeholder":true,"num":0}]', "x"],
+    "binary frame out of the blue": [b"\x00\x01"],
+    "ack that is not an array": ['3/forms,1{"a":1}'],
+    "attachment count too large": ['5999999-/forms,["blob",null]'],
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_malformed_packets_close_only_that_connection_without_a_traceback(
+    serve: Any, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    running = await serve(forms_server())
+    bystander = await raw_client(running.url)
+    attacker = await RawSocket.open(running.url)
+    try:
+        for frame in MALFORMED[case]:
+            if isinstance(frame, bytes):
+                await attacker.send_bytes(frame)
+            else:
+                await attacker.send(frame)
+        assert await attacker.closed_by_server()
+        answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        assert answer == {"name": "fine"}
+    finally:
+        await attacker.close()
+        await bystander.disconnect()
+    assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
+    assert len(pursocket_records(caplog, logging.WARNING)) == 1
+    await healthy(running.url)
+
+
+async def test_long_strings_of_digits_are_not_huge_integers(serve: Any) -> None:
+    server = forms_server()
+    texts = Inbox()
+    server.namespace("forms").on("text")(lambda conn, text: texts.put(text))
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    try:
+        await raw.emit("text", "7" * 500, namespace="/forms")
+        assert await texts.wait_for(1) == ["7" * 500]
+    finally:
+        await raw.disconnect()
+
+
+async def test_oversized_websocket_message_closes_that_connection(serve: Any) -> None:
+    running = await serve(forms_server(max_http_buffer_size=10_000))
+    bystander = await raw_client(running.url)
+    attacker = await RawSocket.open(running.url)
+    try:
+        await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
+        assert await attacker.closed_by_server()
+        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+    finally:
+        await attacker.close()
+        await bystander.disconnect()
+
+
+async def test_oversized_long_polling_post_is_answered_and_shutdown_stays_prompt() -> None:
+    running = RunningServer(forms_server(max_http_buffer_size=10_000))
+    await running.start()
+    base = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    try:
+        bystander = await raw_client(running.url)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base) as response:
+                handshake = await response.text()
+            sid = handshake[handshake.index('"sid":"') + 7 :].split('"', 1)[0]
+            async with http.post(f"{base}&sid={sid}", data="40/forms,") as response:
+                assert response.status == 200
+            body = '42/forms,["text","' + "x" * 50_000 + '"]'
+            started = time.monotonic()
+            async with asyncio.timeout(5):
+                async with http.post(f"{base}&sid={sid}", data=body) as response:
+                    assert response.status == 400
+            assert time.monotonic() - started < 5
+        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        await bystander.disconnect()
+    finally:
+        started = time.monotonic()
+        await running.stop()
+    assert time.monotonic() - started < 5
+
+
+async def test_a_flood_of_unknown_events_is_logged_a_bounded_number_of_times(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    offences = Inbox()
+    server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence.code))
+    running = await serve(server)
+    attacker = await RawSocket.open(running.url)
+    bystander = await raw_client(running.url)
+    caplog.set_level(logging.WARNING, logger="pursocket")
+    try:
+        for number in range(1000):
+            await attacker.send(f'2/forms,["flood{number}",{number}]')
+        assert len(await offences.wait_for(1000)) == 1000
+        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+    finally:
+        await attacker.close()
+        await bystander.disconnect()
+    assert len(pursocket_records(caplog, logging.WARNING)) <= 5
+
+
+async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(serve: Any) -> None:
+    server = Server(FormsProtocol)
+    forms = server.namespace("forms")
+    started, release = Inbox(), asyncio.Event()
+
+    @forms.on_call("lookup")
+    async def lookup(conn: Any, name: str) -> Any:
+        started.put(name)
+        await release.wait()
+        return None
+
+    running = await serve(server)
+    client = Client(FormsProtocol)
+    cforms = client.namespace("forms")
+    await client.connect(running.url)
+    pending = asyncio.create_task(cforms.call("lookup", "slow", timeout=30))
+    await started.wait_for(1)
+    began = time.monotonic()
+    await client.disconnect()
+    with pytest.raises(CallError) as error:
+        await pending
+    assert error.value.code == "disconnected"
+    assert time.monotonic() - began < 2
+    release.set()
+    await healthy_after_release(running.url, release)
+
+
+async def healthy_after_release(url: str, release: asyncio.Event) -> None:
+    assert release.is_set()
+    client = Client(FormsProtocol)
+    client.namespace("forms")
+    async with client:
+        await client.connect(url)
+
+
+async def test_a_client_that_never_answers_a_server_call_times_out(serve: Any) -> None:
+    server = forms_server()
+    forms = server.namespace("forms")
+    connected = Inbox()
+    forms.on_connect(connected.put)
+    running = await serve(server)
+    silent = await raw_client(running.url)
+    never = asyncio.Event()
+
+    async def ask(request: Any) -> None:
+        await never.wait()
+
+    silent.on("ask", ask, namespace="/forms")
+    try:
+        [conn] = await connected.wait_for(1)
+        with pytest.raises(CallTimeout):
+            await conn.call("ask", None, timeout=0.3)
+    finally:
+        never.set()
+        await silent.disconnect()
+
+
+async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
+    server = Server(FormsProtocol)
+    forms = server.namespace("forms")
+    connected, started = Inbox(), Inbox()
+    forms.on_connect(connected.put)
+
+    @forms.on_call("lookup")
+    async def lookup(conn: Any, name: str) -> Any:
+        started.put(name)
+        await asyncio.Event().wait()  # never answers
+
+    running = RunningServer(server)
+    await running.start()
+    silent = await raw_client(running.url)
+    client = Client(FormsProtocol, reconnection=False)
+    cforms = client.namespace("forms")
+    await client.connect(running.url)
+    try:
+        conns = await connected.wait_for(2)
+        silent_conn = next(c for c in conns if c.sid == silent.get_sid("/forms"))
+        server_call = asyncio.create_task(silent_conn.call("ask", None, timeout=30))
+        client_call = asyncio.create_task(cforms.call("lookup", "x", timeout=30))
+        await started.wait_for(1)
+        began = time.monotonic()
+        await running.stop()
+        with pytest.raises(CallError) as on_server:
+            await server_call
+        with pytest.raises(CallError) as on_client:
+            await client_call
+        assert time.monotonic() - began < 5
+    finally:
+        await client.disconnect()
+        await silent.disconnect()
+    assert on_server.value.code in ("shutdown", "disconnected")
+    assert on_client.value.code == "disconnected"
