@@ -194,3 +194,77 @@ async def test_two_browsers_and_the_python_client_chat(chat_url: str, browser: B
         await expect(bob.locator("#messages")).not_to_contain_text("only alice now")
     finally:
         await carol.disconnect()
+
+
+class Terminal:
+    """``python -m examples.chat.client`` in its own process, typed into line by line."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.output: list[str] = []
+
+    async def type(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{line}\n".encode())
+        await self.proc.stdin.drain()
+
+    async def shows(self, expected: str) -> None:
+        """Read the terminal's output until a line equal to ``expected``."""
+        assert self.proc.stdout is not None
+        while expected not in self.output:
+            raw = await asyncio.wait_for(self.proc.stdout.readline(), WAIT_MS / 1000)
+            assert raw, f"the terminal client ended; it showed {self.output}"
+            self.output.append(raw.decode().rstrip("\n"))
+
+
+async def test_the_terminal_client(chat_url: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "examples.chat.client",
+        chat_url,
+        cwd=REPO,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    terminal = Terminal(proc)
+    peer_lines = Inbox()
+    peer = ChatClient(peer_lines.put)
+    await peer.connect(chat_url)
+    try:
+        assert (await peer.set_nickname("peer"))["ok"]
+        assert (await peer.join("general"))["ok"]
+        await terminal.shows(
+            f"Connected to {chat_url}. /nick NAME  /rooms  /join ROOM  "
+            "/leave [ROOM]  /who  /quit  (other lines: say it)"
+        )
+        await terminal.type("hello before a room")
+        await terminal.type("/join general")
+        await terminal.shows("Refused: pick a nickname first")
+        await terminal.type("/nick peer")
+        await terminal.shows('Refused: the nickname "peer" is taken')
+        await terminal.type("/nick tess")
+        await terminal.shows("You are tess.")
+        await terminal.type("/rooms")
+        await terminal.shows("general (1), random (0)")
+        await terminal.type("/join private-club")
+        await terminal.shows('Refused: "private-club" is a private room and tess has no invitation')
+        await terminal.type("/join general")
+        await terminal.shows("You joined general (members: peer, tess)")
+        await _until_line(peer_lines, "* tess joined general (members: peer, tess)")
+        await terminal.type("hi from the terminal")
+        await _until_line(peer_lines, "[general] tess: hi from the terminal")
+        await terminal.shows("[general] tess: hi from the terminal")
+        await peer.say("general", "hi tess")
+        await terminal.shows("[general] peer: hi tess")
+        await terminal.type("/leave")
+        await terminal.shows("You left general.")
+        await _until_line(peer_lines, "* tess left general (members: peer)")
+        await terminal.type("/quit")
+        assert await asyncio.wait_for(proc.wait(), WAIT_MS / 1000) == 0
+        assert "Join a room first: /join general" in terminal.output
+    finally:
+        await peer.disconnect()
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
