@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -32,6 +34,8 @@ HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 DEFAULT_CALL_TIMEOUT = 5.0
 #: The default time ``connect`` waits for every namespace's connect handler to accept.
 DEFAULT_CONNECT_TIMEOUT = 10.0
+#: How long ``disconnect`` lets queued packets leave before closing the transport.
+_FLUSH_TIMEOUT = 1.0
 
 
 class Client(Generic[ProtocolT]):
@@ -164,7 +168,21 @@ class Client(Generic[ProtocolT]):
             ) from None
 
     async def disconnect(self) -> None:
-        """Disconnect from the server; waiting Calls fail with ``CallError("disconnected")``."""
+        """Disconnect from the server; waiting Calls fail with ``CallError("disconnected")``.
+
+        The server sees ``DisconnectReason.CLIENT_DISCONNECT`` (Node:
+        ``"client namespace disconnect"``).
+        """
+        eio = self.sio.eio
+        if eio.state == "connected":
+            # python-socketio closes the transport before its DISCONNECT packets leave,
+            # so the server would see "transport close": send them first and let them go.
+            for path in list(self.sio.namespaces):
+                await self.sio._send_packet(
+                    self.sio.packet_class(packet.DISCONNECT, namespace=path)
+                )
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(eio.queue.join(), _FLUSH_TIMEOUT)
         await self.sio.disconnect()
 
     async def wait(self) -> None:
