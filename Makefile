@@ -12,8 +12,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(PY) -m examples.quickstart
+# The official npm socket.io packages (package.json): interop tests and the chat page use them.
+NPM_STAMP := node_modules/.installed
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+# Debian's Chromium for the chat example's browser tests (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+# The chat example at http://127.0.0.1:8000 (set PURSOCKET_CHAT_REDIS_URL to share it through Redis).
+demo: $(STAMP) $(NPM_STAMP)
+	$(PY) -m examples.chat.server --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(PY) -m ruff check pursocket mypy_plugin tests examples bench
@@ -22,7 +35,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy pursocket mypy_plugin/pursocket_mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 
 test: lint typecheck pytest
