@@ -14,6 +14,8 @@ import uvicorn
 
 from pursocket import (
     Call,
+    CallError,
+    CallTimeout,
     Client,
     ClientNamespace,
     ConnectError,
@@ -106,7 +108,14 @@ def build_server() -> Server[AppProtocol]:
         sender = names[conn.sid]
         print(f"server: {sender} says {message['text']!r}")
         await conn.broadcast_except_sender("relay", {"sender": sender, "text": message["text"]})
-        answer = await conn.call("confirm", message, timeout=5.0)  # ask the sender back
+        try:
+            answer = await conn.call("confirm", message, timeout=5.0)  # ask the sender back
+        except CallTimeout:
+            print(f"server: {sender} did not confirm within 5 s")
+            return
+        except CallError as error:  # "disconnected" if the sender left first
+            print(f"server: no confirmation from {sender}: {error.code}")
+            return
         print(f"server: {sender} confirmed: {answer}")
 
     return server

@@ -1,0 +1,124 @@
+"""The code on docs/protocol.md, docs/server.md and docs/client.md runs as the pages show it.
+
+Each page's ``python`` blocks are executed, in order, as one module; the pages' own
+``assert`` statements check what the text claims, and the tests below drive the
+servers and clients the pages build over real sockets on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from examples.quickstart import AppProtocol, build_server
+from pursocket import Client, ConnectError, DisconnectReason
+from tests.conftest import Inbox
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def blocks(page: str) -> list[str]:
+    text = (DOCS / page).read_text()
+    return re.findall(r"^```python\n(.*?)^```$", text, flags=re.S | re.M)
+
+
+@pytest.fixture
+def run_page() -> Iterator[Any]:
+    """``run_page("x.md")`` executes the page's python blocks as one module and returns it."""
+    names: list[str] = []
+
+    def run(page: str) -> types.ModuleType:
+        code = blocks(page)
+        assert code, f"docs/{page} has no python blocks"
+        module = types.ModuleType(f"docs_{page.removesuffix('.md')}")
+        # A protocol's annotations are resolved through its module.
+        sys.modules[module.__name__] = module
+        names.append(module.__name__)
+        exec(compile("\n".join(code), str(DOCS / page), "exec"), module.__dict__)
+        return module
+
+    yield run
+    for name in names:
+        del sys.modules[name]
+
+
+def test_protocol_page(run_page: Any) -> None:
+    page = run_page("protocol.md")
+    assert page.read_protocol(page.DrawProtocol).namespace("draw").path == "/draw"
+
+
+async def test_server_page(run_page: Any, serve: Any) -> None:
+    page = run_page("server.md")
+    running = await serve(page.server)
+
+    refused = Client(AppProtocol, reconnection=False)
+    refused.namespace("lobby")
+    with pytest.raises(ConnectError) as refusal:
+        await refused.connect(running.url, auth={"token": "guess"})
+    assert (refusal.value.message, refusal.value.data) == (
+        'The server refused namespace "lobby": a valid token is required',
+        {"login": "/login"},
+    )
+
+    alice, alice_saw = Client(AppProtocol, reconnection=False), Inbox()
+    bob, bob_saw = Client(AppProtocol, reconnection=False), Inbox()
+    for client, saw in ((alice, alice_saw), (bob, bob_saw)):
+        lobby = client.namespace("lobby")
+        lobby.on("userCount")(saw.put)
+        lobby.on("relay")(saw.put)
+        lobby.on_call("confirm")(lambda message: {"success": True})
+    async with alice, bob:
+        await alice.connect(running.url, auth={"token": "secret"})
+        assert await alice_saw.wait_for(1) == [{"count": 1}]
+        await bob.connect(running.url, auth={"token": "secret"})
+        assert await bob_saw.wait_for(1) == [{"count": 2}]
+        assert await alice.namespace("lobby").call("join", {"name": "Alice"}) == {"success": True}
+        assert await alice.namespace("lobby").call("join", {"name": ""}) == {"success": False}
+        await alice.namespace("lobby").emit("chat", {"text": "hi"})
+        sender = alice.namespace("lobby").sid
+        assert await bob_saw.wait_for(2) == [{"count": 2}, {"sender": sender, "text": "hi"}]
+        # alice confirmed, so she is told the head count
+        assert await alice_saw.wait_for(3) == [{"count": 1}, {"count": 2}, {"count": 2}]
+        conn = page.lobby.connections()[0]
+        assert re.fullmatch(
+            r"\S+ from 127\.0\.0\.1, auth \{'token': 'secret'\}, connected: True",
+            page.describe(conn),
+        )
+        await bob.disconnect()
+        assert await alice_saw.wait_for(4) == [
+            {"count": 1},
+            {"count": 2},
+            {"count": 2},
+            {"count": 1},
+        ]
+    assert page.departures[0] is DisconnectReason.CLIENT_DISCONNECT
+
+
+async def test_client_page(run_page: Any, serve: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    page = run_page("client.md")
+    running = await serve(build_server())
+    assert await page.sneak_in(running.url) == (
+        'The server refused namespace "lobby": a valid token is required '
+        "({'hint': \"auth={'token': ...}\"})"
+    )
+    assert await page.visit(running.url) == {"success": True}
+    assert not page.client.connected
+    assert await page.careful_join("alice") is False  # not connected any more
+    lines = capsys.readouterr().out.splitlines()
+    client_lines = [line for line in lines if not line.startswith("server: ")]
+    assert client_lines == [
+        "connected",
+        "1 online",
+        "1 online",
+        "disconnected: client disconnect, will reconnect: False",
+        "join failed (disconnected): the namespace is not connected",
+    ]
+    async with page.client:
+        await page.client.connect(running.url, auth={"token": "secret", "name": "bob"})
+        assert await page.careful_join("bob") is True
