@@ -1,4 +1,4 @@
-"""The code on docs/protocol.md, docs/server.md and docs/client.md runs as the pages show it.
+"""The code on README.md and docs/{protocol,server,client}.md runs as the pages show it.
 
 Each page's ``python`` blocks are executed, in order, as one module; the pages' own
 ``assert`` statements check what the text claims, and the tests below drive the
@@ -8,6 +8,7 @@ servers and clients the pages build over real sockets on 127.0.0.1.
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -17,14 +18,15 @@ from typing import Any
 import pytest
 
 from examples.quickstart import AppProtocol, build_server
-from pursocket import Client, ConnectError, DisconnectReason
+from pursocket import Client, ConnectError, DisconnectReason, read_protocol
 from tests.conftest import Inbox
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 
 
 def blocks(page: str) -> list[str]:
-    text = (DOCS / page).read_text()
+    text = (ROOT / page if page == "README.md" else DOCS / page).read_text()
     return re.findall(r"^```python\n(.*?)^```$", text, flags=re.S | re.M)
 
 
@@ -40,7 +42,7 @@ def run_page() -> Iterator[Any]:
         # A protocol's annotations are resolved through its module.
         sys.modules[module.__name__] = module
         names.append(module.__name__)
-        exec(compile("\n".join(code), str(DOCS / page), "exec"), module.__dict__)
+        exec(compile("\n".join(code), page, "exec"), module.__dict__)
         return module
 
     yield run
@@ -122,3 +124,48 @@ async def test_client_page(run_page: Any, serve: Any, capsys: pytest.CaptureFixt
     async with page.client:
         await page.client.connect(running.url, auth={"token": "secret", "name": "bob"})
         assert await page.careful_join("bob") is True
+
+
+async def test_readme_quickstart(
+    run_page: Any, serve: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = run_page("README.md")
+    running = await serve(page.server)
+    assert await page.visit(running.url) == {"success": True}
+    assert capsys.readouterr().out.splitlines()[0] == "1 online"
+    assert read_protocol(page.WideProtocol).namespace("game-room").path == "/game-room"
+    assert read_protocol(page.WideProtocol).namespace("/").path == "/"
+
+
+def test_pages_type_check_with_the_plugin(tmp_path: Path) -> None:
+    """mypy --strict with pursocket_mypy accepts the pages' code, but for the mistakes
+    docs/protocol.md makes on purpose, which it reports."""
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nstrict = True\nplugins = pursocket_mypy\n")
+    files = []
+    for page in ("README.md", "protocol.md", "server.md", "client.md"):
+        path = tmp_path / f"page_{page.removesuffix('.md').lower()}.py"
+        path.write_text("\n".join(blocks(page)))
+        files.append(str(path))
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "mypy", "--config-file", str(config)),
+            *("--cache-dir", str(tmp_path / "cache"), *files, "examples/quickstart.py"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [
+        line.split(": error: ", 1)[1] for line in run.stdout.splitlines() if ": error: " in line
+    ]
+    assert errors == [
+        'BrokenProtocol.lobby.c2s.chat: expected Msg[...] or Call[..., ...], got "int"  '
+        "[pursocket-protocol]",
+        '"join" is a Call event of namespace "lobby" (c2s): use on_call(), not on()  '
+        "[pursocket-kind]",
+    ], run.stdout
+    assert all(
+        "page_protocol.py" in line for line in run.stdout.splitlines() if ": error: " in line
+    )
