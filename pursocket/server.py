@@ -513,6 +513,22 @@ class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return _EngineIOServer
 
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
+        path = namespace or "/"
+        if path not in self._pursocket_namespaces:
+            # python-socketio's own refusal says only "Unable to connect".
+            specs = [route.spec for route in self._pursocket_namespaces.values()]
+            declared = ", ".join(f'"{spec.path}"' for spec in specs)
+            message = (
+                f'Unknown namespace "{path}"; protocol {specs[0].protocol_name} declares {declared}'
+            )
+            await self._send_packet(
+                eio_sid,
+                self.packet_class(packet.CONNECT_ERROR, data={"message": message}, namespace=path),
+            )
+            return
+        await super()._handle_connect(eio_sid, namespace, data)
+
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
             await self._pursocket_message(eio_sid, data)

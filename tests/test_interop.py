@@ -119,16 +119,14 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Any
 
 
 async def test_js_client_is_refused_an_unknown_namespace(serve: Any) -> None:
-    server = Server(AppProtocol)
-
-    @server.namespace("lobby").on_connect
-    def connected(conn: LobbyConn) -> None:
-        pass
-
-    running = await serve(server)
+    running = await serve(Server(AppProtocol))
     async with node("js_client.mjs", running.url, "admin") as js:
         line = await js.next()
-    assert line == {"type": "connect_error", "message": "", "data": None}
+    assert line == {
+        "type": "connect_error",
+        "message": 'Unknown namespace "/admin"; protocol AppProtocol declares "/lobby", "/game"',
+        "data": None,
+    }
 
 
 # --- the pursocket client talks to an npm socket.io server ---------------------------------

@@ -269,8 +269,12 @@ async def test_unknown_namespace_is_refused(serve: Any) -> None:
     running = await serve(Server(AppProtocol))
     client = Client(WiderProtocol, reconnection=False)
     client.namespace("admin")
-    with pytest.raises(ConnectError, match='The server refused namespace "admin"'):
+    with pytest.raises(ConnectError) as refused:
         await client.connect(running.url)
+    assert refused.value.message == (
+        'The server refused namespace "admin": Unknown namespace "/admin"; '
+        'protocol AppProtocol declares "/lobby", "/game"'
+    )
 
 
 async def test_server_disconnects_a_client(serve: Any) -> None:
