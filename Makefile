@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck typecheck-oldest pytest bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,16 +29,30 @@ demo: $(STAMP) $(NPM_STAMP)
 	$(PY) -m examples.chat.server --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(PY) -m ruff check pursocket mypy_plugin tests examples bench
-	$(PY) -m ruff format --check pursocket mypy_plugin tests examples bench
+	$(PY) -m ruff check pursocket mypy_plugin typecheck_tests tests examples bench
+	$(PY) -m ruff format --check pursocket mypy_plugin typecheck_tests tests examples bench
 
 typecheck: $(STAMP)
 	$(PY) -m mypy pursocket mypy_plugin/pursocket_mypy
 
+# The mypy plugin's tests again under the oldest mypy that pyproject.toml supports
+# (the lower bound of the "mypy" extra), in a venv of its own.
+OLDEST_VENV := .venv-mypy-oldest
+OLDEST_MYPY := $(shell sed -n 's/^mypy = \["mypy>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+$(OLDEST_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install -q -e . "mypy==$(OLDEST_MYPY)" pytest \
+		pytest-mypy-plugins pytest-timeout pytest-asyncio uvicorn
+	touch $@
+
+typecheck-oldest: $(OLDEST_VENV)/.installed
+	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider --mypy-testing-base=$(CURDIR)/$(OLDEST_VENV) \
+		typecheck_tests tests/test_mypy_incremental.py tests/test_type_errors_doc.py
+
 pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck pytest typecheck-oldest
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache
+	rm -rf $(VENV) $(OLDEST_VENV) node_modules .mypy_cache .pytest_cache
