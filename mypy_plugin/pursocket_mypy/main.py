@@ -10,7 +10,7 @@ class's bases.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from mypy.nodes import TypeInfo
 from mypy.options import Options
@@ -30,11 +30,25 @@ _MethodHook = Callable[[MethodContext], Type]
 _FunctionHook = Callable[[FunctionContext], Type]
 
 
+#: The classes users may subclass; the decorator protocols are pursocket's own.
+_SUBCLASSABLE: Final = frozenset(
+    {
+        fullnames.SERVER,
+        fullnames.SERVER_NAMESPACE,
+        fullnames.CONNECTION,
+        fullnames.CLIENT,
+        fullnames.CLIENT_NAMESPACE,
+    }
+)
+
+
 def _by_method_name(hooks: Mapping[str, _Hook]) -> Mapping[str, list[tuple[str, _Hook]]]:
+    """The hooks of the subclassable classes, by method name, each with its class."""
     by_name: dict[str, list[tuple[str, _Hook]]] = {}
     for fullname, hook in hooks.items():
         base, _, method = fullname.rpartition(".")
-        by_name.setdefault(method, []).append((base, hook))
+        if base in _SUBCLASSABLE:
+            by_name.setdefault(method, []).append((base, hook))
     return by_name
 
 
