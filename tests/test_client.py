@@ -399,3 +399,60 @@ async def test_reconnects_after_a_broken_transport(serve: Any) -> None:
         await peer.lobby.emit("chat", {"text": "back"})
         assert await peer.until_barrier() == []
     assert len(await conns.wait_for(2)) == 2
+
+
+class SilentableProxy:
+    """A TCP proxy on 127.0.0.1 that can go silent: it stops forwarding, closes nothing."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.silent = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        for end in (writer, up_writer):
+            end.close()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while not self.silent.is_set():
+            data = await reader.read(65536)
+            if not data or self.silent.is_set():
+                break
+            writer.write(data)
+            await writer.drain()
+        await self.closed.wait()  # silent, but both connections stay open
+
+    async def close(self) -> None:
+        self.silent.set()
+        self.closed.set()
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> None:
+    server = Server(AppProtocol, ping_interval=0.2, ping_timeout=0.2)
+    server_side = Inbox()
+    server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
+    running = await serve(server)
+    proxy = SilentableProxy(running.port)
+    url = await proxy.start()
+    client = Client(AppProtocol, reconnection=False)
+    client_side = Inbox()
+    client.namespace("lobby").on_disconnect(client_side.put)
+    try:
+        await client.connect(url, transports=["websocket"])
+        proxy.silent.set()
+        # The server stops getting pongs; the client stops getting anything.
+        assert await server_side.wait_for(1) == [DisconnectReason.PING_TIMEOUT]
+        assert await client_side.wait_for(1) == [DisconnectReason.TRANSPORT_ERROR]
+    finally:
+        await client.disconnect()
+        await proxy.close()
