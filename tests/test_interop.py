@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pytest
 
-from pursocket import Client, ConnectError, Connection, Server
+from pursocket import Client, ConnectError, Connection, ConnectionRefused, Server
 from tests.conftest import Inbox
 from tests.peers import BARRIER
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult
@@ -116,6 +116,19 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Any
         ("confirm", {"success": True}),
     ]
     assert conn_line["id"]
+
+
+async def test_js_client_sees_a_connect_handler_refusal(serve: Any) -> None:
+    server = Server(AppProtocol)
+
+    @server.namespace("lobby").on_connect
+    def connected(conn: LobbyConn) -> None:
+        raise ConnectionRefused("members only", {"retry": False})
+
+    running = await serve(server)
+    async with node("js_client.mjs", running.url) as js:
+        line = await js.next()
+    assert line == {"type": "connect_error", "message": "members only", "data": {"retry": False}}
 
 
 async def test_js_client_is_refused_an_unknown_namespace(serve: Any) -> None:
