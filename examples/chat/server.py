@@ -217,7 +217,13 @@ async def serve(host: str, port: int) -> None:
     chat = build(redis_url)
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        raise SystemExit(
+            f"Cannot serve the chat on {host}:{port} ({exc.strerror}); "
+            f"stop what uses that port or choose another with --port"
+        ) from None
     listener.listen(128)
     bound_port = listener.getsockname()[1]
     config = uvicorn.Config(chat.asgi_app(), log_level="warning", lifespan="off")
