@@ -103,9 +103,10 @@ async def test_raising_msg_and_disconnect_handlers_harm_no_one(
         await gone.wait_for(1)
         assert await bforms.call("lookup", "still here") == {"name": "still here"}
         assert [c.sid for c in forms.connections()] == [bforms.sid]
-    # A client that can trigger a raising handler at will cannot flood the log.
-    tracebacks = [r for r in pursocket_records(caplog, logging.ERROR) if r.exc_info]
-    assert 2 <= len(tracebacks) <= 6
+        # A client that can trigger a raising handler at will cannot flood the log.
+        # (Counted before the bystander leaves: its own disconnect handler raises too.)
+        tracebacks = [r for r in pursocket_records(caplog, logging.ERROR) if r.exc_info]
+        assert 2 <= len(tracebacks) <= 6
 
 
 async def test_forged_lifecycle_events_never_reach_lifecycle_handlers(serve: Any) -> None:
