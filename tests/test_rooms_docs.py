@@ -1,8 +1,10 @@
-"""docs/rooms.md's room-joining lifecycle, run as the page shows it, on a real server."""
+"""docs/rooms.md's room-joining lifecycle, run as the page shows it on a real server,
+and type-checked with the pursocket mypy plugin together with the chat example."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -71,3 +73,30 @@ async def test_the_documented_lifecycle(doc: Any, serve: Callable[[Server[Any]],
     finally:
         await alice.disconnect()
         await bob.disconnect()
+
+
+def test_the_documented_code_and_the_chat_example_pass_the_plugin(tmp_path: Path) -> None:
+    """``mypy --strict`` with the pursocket plugin accepts this page's code and the chat."""
+    blocks = re.findall(r"^```python\n(.*?)^```$", DOC.read_text(), flags=re.S | re.M)
+    (tmp_path / "rooms_lifecycle.py").write_text("\n".join(blocks))
+    (tmp_path / "mypy.ini").write_text(
+        "[mypy]\nstrict = True\nplugins = pursocket_mypy\n"
+        "[mypy-socketio.*,engineio.*,uvicorn.*]\nignore_missing_imports = True\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(tmp_path / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / ".cache"),
+            str(tmp_path / "rooms_lifecycle.py"),
+            "examples/chat",
+        ],
+        cwd=DOC.parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
