@@ -13,6 +13,7 @@ CLIENT_NAMESPACE: Final = "pursocket.client.ClientNamespace"
 MSG: Final = "pursocket.protocol.Msg"
 CALL: Final = "pursocket.protocol.Call"
 DISCONNECT_REASON: Final = "pursocket.reasons.DisconnectReason"
+INVALID_INPUT: Final = "pursocket.validation.InvalidInput"
 
 MSG_HANDLER_DECORATOR: Final = "pursocket._typing.MsgHandlerDecorator"
 CALL_HANDLER_DECORATOR: Final = "pursocket._typing.CallHandlerDecorator"

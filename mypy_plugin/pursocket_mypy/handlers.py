@@ -101,8 +101,36 @@ def decorator_hook(kind: Kind, lookup: Lookup) -> Callable[[MethodContext], Type
     return check
 
 
-def lifecycle_hook(base: str, lifecycle: str, lookup: Lookup) -> Callable[[MethodContext], Type]:
-    """Check an ``on_connect``/``on_disconnect`` handler against what pursocket passes it."""
+@dataclass(frozen=True)
+class Lifecycle:
+    """A namespace-level handler registered without an event name."""
+
+    #: The registering method (``on_disconnect``).
+    method: str
+    #: How messages name the handler (``disconnect``).
+    label: str
+    #: What the handler receives after the connection (on the server), if anything:
+    #: (conventional name, role, class fullname).
+    argument: tuple[str, str, str] | None
+
+
+LIFECYCLES: Final = (
+    Lifecycle("on_connect", "connect", None),
+    Lifecycle(
+        "on_disconnect",
+        "disconnect",
+        ("reason", "the disconnect reason", fullnames.DISCONNECT_REASON),
+    ),
+    Lifecycle(
+        "on_invalid", "invalid-input", ("offence", "the refused input", fullnames.INVALID_INPUT)
+    ),
+)
+
+
+def lifecycle_hook(
+    base: str, lifecycle: Lifecycle, lookup: Lookup
+) -> Callable[[MethodContext], Type]:
+    """Check an ``on_connect``/``on_disconnect``/``on_invalid`` handler's parameters."""
 
     def check(ctx: MethodContext) -> Type:
         default = ctx.default_return_type
@@ -115,16 +143,17 @@ def lifecycle_hook(base: str, lifecycle: str, lookup: Lookup) -> Callable[[Metho
             if connection is None:
                 return default
             parameters.append(connection)
-        if lifecycle == "disconnect":
-            reason = _instance(lookup, fullnames.DISCONNECT_REASON, [])
-            if reason is None:
+        if lifecycle.argument is not None:
+            name, role, fullname = lifecycle.argument
+            argument = _instance(lookup, fullname, [])
+            if argument is None:
                 return default
-            parameters.append(Parameter("reason", "the disconnect reason", reason))
+            parameters.append(Parameter(name, role, argument))
         check_handler(
             ctx.api,
             ctx.context,
             ctx.arg_types[0][0],
-            messages.lifecycle_handler(lifecycle, handle.namespaces),
+            messages.lifecycle_handler(lifecycle.label, handle.namespaces),
             parameters,
             None,
         )

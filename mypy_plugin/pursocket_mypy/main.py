@@ -20,7 +20,7 @@ from mypy.types import FunctionLike, Type
 from pursocket_mypy import fullnames
 from pursocket_mypy.entrypoints import REGISTRARS, SENDERS
 from pursocket_mypy.events import sender_signature_hook
-from pursocket_mypy.handlers import decorator_hook, lifecycle_hook, registrar_hook
+from pursocket_mypy.handlers import LIFECYCLES, decorator_hook, lifecycle_hook, registrar_hook
 from pursocket_mypy.namespaces import constructor_hook, namespace_hook
 
 _Hook = TypeVar("_Hook")
@@ -66,9 +66,9 @@ class PursocketPlugin(Plugin):
             f"{fullnames.SERVER}.namespace": namespace_hook(fullnames.SERVER),
             f"{fullnames.CLIENT}.namespace": namespace_hook(fullnames.CLIENT),
             **{
-                f"{base}.on_{lifecycle}": lifecycle_hook(base, lifecycle, lookup)
+                f"{base}.{lifecycle.method}": lifecycle_hook(base, lifecycle, lookup)
                 for base in (fullnames.SERVER_NAMESPACE, fullnames.CLIENT_NAMESPACE)
-                for lifecycle in ("connect", "disconnect")
+                for lifecycle in LIFECYCLES
             },
             f"{fullnames.MSG_HANDLER_DECORATOR}.__call__": decorator_hook("Msg", lookup),
             f"{fullnames.CALL_HANDLER_DECORATOR}.__call__": decorator_hook("Call", lookup),
