@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -338,3 +341,60 @@ async def test_handling_order_per_connection(serve: Any, ordered: bool) -> None:
         assert order == [1, 2, 3]
     else:  # the default: 2 overtakes the slow 1
         assert order[0] == 2 and sorted(order) == [1, 2, 3]
+
+
+async def test_an_ordered_handler_may_await_a_call_to_its_own_client(serve: Any) -> None:
+    server = Server(FormsProtocol, ordered=True)
+    forms = server.namespace("forms")
+
+    @forms.on_call("lookup")
+    async def lookup(conn: Any, name: str) -> Any:
+        confirmed = await conn.call("ask", None)
+        return {"name": f"{name} {confirmed}"}
+
+    running = await serve(server)
+    client = Client(FormsProtocol, ordered=True)
+    cforms = client.namespace("forms")
+    cforms.on_call("ask")(lambda request: True)
+    async with client:
+        await client.connect(running.url)
+        assert await cforms.call("lookup", "x") == {"name": "x True"}
+
+
+async def test_a_js_client_is_held_to_the_protocol_and_can_read_errors(serve: Any) -> None:
+    server, received, offences = recording_server()
+    running = await serve(server)
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run the npm socket.io-client"
+    root = Path(__file__).resolve().parent.parent
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(root / "tests" / "trust_js_client.mjs"),
+        running.url,
+        cwd=root,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    replies = [json.loads(line) for line in stdout.decode().splitlines()]
+    assert [(r["event"], r["error"] and r["error"]["code"]) for r in replies] == [
+        ("measure", "invalid_payload"),
+        ("lookup", "handler_error"),
+        ("nope", "unknown_event"),
+        ("measure", None),
+    ]
+    assert replies[3]["reply"] == {"x": 1, "y": 2.5}
+    assert await received.wait_for(1) == [("blob", b"\x00\x01\x02")]
+    assert [(o.event, o.code) for o in await offences.wait_for(5)] == [
+        ("number", "invalid_payload"),
+        ("blob", "invalid_payload"),
+        ("number", "invalid_payload"),
+        ("measure", "invalid_payload"),
+        ("nope", "unknown_event"),
+    ]
+    assert [o.reason for o in offences.items[:3]] == [
+        'invalid payload for "number": Expected `int`, got `str`',
+        'invalid payload for "blob": Expected `bytes`, got `str`',
+        'invalid payload for "number": expected exactly 1 argument, got 2',
+    ]
