@@ -385,24 +385,32 @@ async def main(rounds: int, scale: float) -> None:
         servers = {"pursocket": ours, "raw": raw}
         print(
             f"python {sys.version.split()[0]}, python-socketio {_version('python-socketio')}; "
-            f"best of {rounds} alternating rounds; server CPU per operation is the median"
+            f"{rounds} alternating rounds per server; throughput: best round (median round); "
+            "server CPU per operation: median"
         )
         header = ("", "unit", "pursocket", "raw", "ratio", "CPU us/op", "raw CPU")
-        print("{:28} {:>12} {:>11} {:>11} {:>6} {:>10} {:>8}".format(*header))
+        print("{:28} {:>12} {:>19} {:>19} {:>14} {:>10} {:>8}".format(*header))
         for title, unit, measure in scenarios(scale):
             results: dict[str, list[Result]] = {"pursocket": [], "raw": []}
             for round_ in range(rounds):
                 order = ("raw", "pursocket") if round_ % 2 == 0 else ("pursocket", "raw")
                 for kind in order:
                     results[kind].append(await measure(kind, servers[kind]))
-            ours, theirs = (max(r.rate for r in results[kind]) for kind in ("pursocket", "raw"))
-            our_cpu, their_cpu = (
-                statistics.median(r.cpu_per_op_us for r in results[kind])
-                for kind in ("pursocket", "raw")
+            best = {kind: max(r.rate for r in found) for kind, found in results.items()}
+            median = {
+                kind: statistics.median(r.rate for r in found) for kind, found in results.items()
+            }
+            cpu = {
+                kind: statistics.median(r.cpu_per_op_us for r in found)
+                for kind, found in results.items()
+            }
+            rates = [f"{best[k]:>9,.0f} ({median[k]:>7,.0f})" for k in ("pursocket", "raw")]
+            ratios = (
+                f"{best['pursocket'] / best['raw']:.3f} ({median['pursocket'] / median['raw']:.3f})"
             )
             print(
-                f"{title:28} {unit:>12} {ours:>11,.0f} {theirs:>11,.0f} {ours / theirs:>6.3f} "
-                f"{our_cpu:>10.1f} {their_cpu:>8.1f}",
+                f"{title:28} {unit:>12} {rates[0]:>19} {rates[1]:>19} {ratios:>14} "
+                f"{cpu['pursocket']:>10.1f} {cpu['raw']:>8.1f}",
                 flush=True,
             )
 

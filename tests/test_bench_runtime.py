@@ -1,0 +1,32 @@
+"""``bench/runtime.py --quick`` runs both servers and prints every figure with its ratio."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_runtime_bench_smoke_run() -> None:
+    run = subprocess.run(
+        [sys.executable, "bench/runtime.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    figures = {
+        match[0]: float(match[1])
+        for match in re.findall(r"^(\S.*?)\s{2,}\S+/s .*? (\d+\.\d{3}) \(", run.stdout, re.M)
+    }
+    assert set(figures) == {
+        "c2s Msg, 1 client",
+        "c2s Msg, 50 clients",
+        "Call round trips, 1 client",
+        "broadcast to 200 clients",
+    }, run.stdout
+    assert all(ratio > 0 for ratio in figures.values())
