@@ -28,9 +28,16 @@ import msgspec
 from engineio import json as engineio_json
 from socketio import packet as sio_packet
 
+from pursocket.protocol import Direction
 from pursocket.validation import EventValidators
 
-__all__ = ["MAX_ATTACHMENTS", "MalformedPacket", "PursocketPacket", "packet_class"]
+__all__ = [
+    "MAX_ATTACHMENTS",
+    "MalformedPacket",
+    "PursocketPacket",
+    "packet_class",
+    "refuse_serializer",
+]
 
 #: The most binary attachments one packet may announce; each is a separate message,
 #: so an unbounded count would let a peer make the receiver buffer without end.
@@ -248,12 +255,28 @@ def _fill_placeholders(data: Any, attachments: list[bytes]) -> Any:
 
 
 def packet_class(
-    inbound: Mapping[tuple[str, str], EventValidators],
-    text_only: Collection[tuple[str, str]],
+    validators: Mapping[tuple[str, Direction, str], EventValidators], receives: Direction
 ) -> type[PursocketPacket]:
-    """A :class:`PursocketPacket` subclass bound to one side's event tables."""
-    return type(
-        "BoundPursocketPacket",
-        (PursocketPacket,),
-        {"inbound": dict(inbound), "text_only": frozenset(text_only)},
+    """A :class:`PursocketPacket` subclass for the side that receives ``receives`` events."""
+    inbound = {
+        (path, event): checks
+        for (path, direction, event), checks in validators.items()
+        if direction is receives
+    }
+    text_only = frozenset(
+        (path, event)
+        for (path, direction, event), checks in validators.items()
+        if direction is not receives and not checks.payload_may_be_binary
     )
+    return type(
+        "BoundPursocketPacket", (PursocketPacket,), {"inbound": inbound, "text_only": text_only}
+    )
+
+
+def refuse_serializer(options: Mapping[str, Any]) -> None:
+    """Raise ``TypeError`` if python-socketio options try to replace pursocket's codec."""
+    if "serializer" in options or "json" in options:
+        raise TypeError(
+            "pursocket encodes and validates packets with its own codec; the serializer= "
+            "and json= options of python-socketio cannot be used with it"
+        )

@@ -14,7 +14,7 @@ import socketio
 from socketio import packet
 
 from pursocket._calls import PendingCalls
-from pursocket._codec import MalformedPacket, PursocketPacket, packet_class
+from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
 from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
@@ -70,21 +70,8 @@ class Client(Generic[ProtocolT]):
             self.model, incoming=validate, outgoing=validate_outgoing
         )
         options["handle_sigint"] = False
-        options.setdefault(
-            "serializer",
-            packet_class(
-                inbound={
-                    (path, event): checks
-                    for (path, direction, event), checks in self._validators.items()
-                    if direction is Direction.S2C
-                },
-                text_only={
-                    (path, event)
-                    for (path, direction, event), checks in self._validators.items()
-                    if direction is Direction.C2S and not checks.payload_may_be_binary
-                },
-            ),
-        )
+        refuse_serializer(options)
+        options["serializer"] = packet_class(self._validators, Direction.S2C)
         self._namespaces: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         self._by_path: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncClient``: the escape hatch for anything

@@ -15,7 +15,7 @@ import socketio
 from socketio import packet
 
 from pursocket._calls import PendingCalls
-from pursocket._codec import MalformedPacket, PursocketPacket, packet_class
+from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
 from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectionRefused, ProtocolError
@@ -70,8 +70,9 @@ class Server(Generic[ProtocolT]):
         #: The protocol as pursocket reads it.
         self.model: ProtocolModel = read_protocol(protocol)
         validators = build_validators(self.model, incoming=validate, outgoing=validate_outgoing)
+        refuse_serializer(options)
         options.setdefault("async_mode", "asgi")
-        options.setdefault("serializer", _server_packet_class(self.model, validators))
+        options["serializer"] = packet_class(validators, Direction.C2S)
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
         self._by_path: dict[str, ServerNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
@@ -471,23 +472,6 @@ def _check_room(room: object) -> None:
     # python-socketio treats a room of None as "every room", which corrupts its state.
     if not isinstance(room, str) or not room:
         raise ValueError(f"A room name must be a non-empty str, got {room!r}")
-
-
-def _server_packet_class(
-    model: ProtocolModel, validators: Mapping[tuple[str, Direction, str], EventValidators]
-) -> type[PursocketPacket]:
-    return packet_class(
-        inbound={
-            (path, event): checks
-            for (path, direction, event), checks in validators.items()
-            if direction is Direction.C2S
-        },
-        text_only={
-            (path, event)
-            for (path, direction, event), checks in validators.items()
-            if direction is Direction.S2C and not checks.payload_may_be_binary
-        },
-    )
 
 
 class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]

@@ -342,3 +342,60 @@ async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
         await silent.disconnect()
     assert on_server.value.code in ("shutdown", "disconnected")
     assert on_client.value.code == "disconnected"
+
+
+async def test_the_client_drops_malformed_packets_and_carries_on(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    forms = server.namespace("forms")
+    connected = Inbox()
+    forms.on_connect(connected.put)
+    running = await serve(server)
+    client = Client(FormsProtocol)
+    cforms = client.namespace("forms")
+    pushed = Inbox()
+    cforms.on("pushed")(pushed.put)
+    async with client:
+        await client.connect(running.url)
+        [conn] = await connected.wait_for(1)
+        eio_sid = server.sio.manager.eio_sid_from_sid(conn.sid, "/forms")
+        # Raw Engine.IO messages, straight past pursocket's and python-socketio's encoders.
+        for text in ('2/forms,["pushed",', '2/forms,["pushed",' + "1" * 200 + "]", "9"):
+            await server.sio.eio.send(eio_sid, text)
+        await conn.emit("pushed", [1])
+        assert await pushed.wait_for(1) == [[1]]
+        assert await cforms.call("lookup", "still connected") == {"name": "still connected"}
+    assert not [r for r in caplog.records if r.exc_info]
+    assert len(pursocket_records(caplog, logging.WARNING)) == 3
+
+
+async def test_on_invalid_can_disconnect_a_repeat_offender(serve: Any) -> None:
+    server = forms_server()
+    forms = server.namespace("forms")
+    offences: dict[str, int] = {}
+    gone = Inbox()
+
+    @forms.on_invalid
+    async def count(conn: Any, offence: Any) -> None:
+        offences[conn.sid] = offences.get(conn.sid, 0) + 1
+        if offences[conn.sid] == 3:
+            await conn.disconnect()
+
+    forms.on_disconnect(lambda conn, reason: gone.put(reason))
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    try:
+        for _ in range(3):
+            await raw.emit("number", "not a number", namespace="/forms")
+        [reason] = await gone.wait_for(1)
+    finally:
+        await raw.disconnect()
+    assert reason.value == "server disconnect"
+
+
+def test_the_packet_codec_cannot_be_replaced() -> None:
+    with pytest.raises(TypeError, match="serializer= and json= options"):
+        Server(FormsProtocol, serializer="msgpack")
+    with pytest.raises(TypeError, match="serializer= and json= options"):
+        Client(FormsProtocol, json=object())
