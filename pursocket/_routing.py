@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import inspect
+import json
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
@@ -313,6 +314,8 @@ class InboundEvents:
 
 
 def _quote(event: object) -> str:
+    """A peer's event name, safe for one log line: escaped, and cut at 100 characters."""
     if isinstance(event, str):
-        return f'"{event}"' if len(event) <= 100 else f'"{event[:100]}..." (truncated)'
+        quoted = json.dumps(event[:100])
+        return quoted if len(event) <= 100 else f'{quoted[:-1]}..." (cut at 100 characters)'
     return f"an event name of type {type(event).__name__}"

@@ -399,3 +399,22 @@ def test_the_packet_codec_cannot_be_replaced() -> None:
         Server(FormsProtocol, serializer="msgpack")
     with pytest.raises(TypeError, match="serializer= and json= options"):
         Client(FormsProtocol, json=object())
+
+
+async def test_a_peer_cannot_forge_log_lines_with_its_event_name(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    offences = Inbox()
+    server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence))
+    running = await serve(server)
+    raw = await raw_client(running.url)
+    caplog.set_level(logging.WARNING, logger="pursocket")
+    try:
+        await raw.emit("x\nCRITICAL forged line" + "y" * 500, 1, namespace="/forms")
+        await offences.wait_for(1)
+    finally:
+        await raw.disconnect()
+    [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert "\n" not in line and "\\nCRITICAL forged line" in line
+    assert "y" * 101 not in line
