@@ -86,6 +86,10 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
     #: (namespace path, event) pairs whose payload type cannot hold ``bytes``, so an
     #: outgoing packet needs no search for binary data.
     text_only: Collection[tuple[str, str]] = frozenset()
+    #: The most bytes the binary attachments of one packet may add up to (``None``:
+    #: no limit). Each attachment is its own message, so without a total a peer
+    #: could make the receiver buffer up to MAX_ATTACHMENTS messages per packet.
+    max_attachment_bytes: int | None = None
 
     def __init__(
         self,
@@ -221,6 +225,9 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
         if len(self.attachments) >= self.attachment_count:
             raise MalformedPacket("more binary attachments arrived than the packet announced")
         self.attachments.append(attachment)
+        limit = self.max_attachment_bytes
+        if limit is not None and sum(map(len, self.attachments)) > limit:
+            raise MalformedPacket(f"the binary attachments of one packet exceed {limit} bytes")
         if len(self.attachments) < self.attachment_count:
             return False
         self.data = _fill_placeholders(self.data, self.attachments)
@@ -255,7 +262,9 @@ def _fill_placeholders(data: Any, attachments: list[bytes]) -> Any:
 
 
 def packet_class(
-    validators: Mapping[tuple[str, Direction, str], EventValidators], receives: Direction
+    validators: Mapping[tuple[str, Direction, str], EventValidators],
+    receives: Direction,
+    max_attachment_bytes: int | None,
 ) -> type[PursocketPacket]:
     """A :class:`PursocketPacket` subclass for the side that receives ``receives`` events."""
     inbound = {
@@ -269,7 +278,13 @@ def packet_class(
         if direction is not receives and not checks.payload_may_be_binary
     )
     return type(
-        "BoundPursocketPacket", (PursocketPacket,), {"inbound": inbound, "text_only": text_only}
+        "BoundPursocketPacket",
+        (PursocketPacket,),
+        {
+            "inbound": inbound,
+            "text_only": text_only,
+            "max_attachment_bytes": max_attachment_bytes,
+        },
     )
 
 

@@ -71,7 +71,10 @@ class Client(Generic[ProtocolT]):
         )
         options["handle_sigint"] = False
         refuse_serializer(options)
-        options["serializer"] = packet_class(self._validators, Direction.S2C)
+        # The client sets no size limit on what its server sends, as python-socketio.
+        options["serializer"] = packet_class(
+            self._validators, Direction.S2C, max_attachment_bytes=None
+        )
         self._namespaces: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         self._by_path: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncClient``: the escape hatch for anything

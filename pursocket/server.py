@@ -31,6 +31,9 @@ ProtocolT = TypeVar("ProtocolT")
 NamespaceT = TypeVar("NamespaceT")
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
+#: python-engineio's default ``max_http_buffer_size``: the largest message a client may send.
+DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
+
 #: The default time a server-to-client Call waits for its acknowledgement, in seconds.
 DEFAULT_CALL_TIMEOUT = 5.0
 
@@ -72,7 +75,12 @@ class Server(Generic[ProtocolT]):
         validators = build_validators(self.model, incoming=validate, outgoing=validate_outgoing)
         refuse_serializer(options)
         options.setdefault("async_mode", "asgi")
-        options["serializer"] = packet_class(validators, Direction.C2S)
+        # A client's binary attachments together obey the per-message size limit.
+        options["serializer"] = packet_class(
+            validators,
+            Direction.C2S,
+            max_attachment_bytes=options.get("max_http_buffer_size", DEFAULT_MAX_MESSAGE_BYTES),
+        )
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
         self._by_path: dict[str, ServerNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncServer``: the escape hatch for anything

@@ -418,3 +418,27 @@ async def test_a_peer_cannot_forge_log_lines_with_its_event_name(
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert "\n" not in line and "\\nCRITICAL forged line" in line
     assert "y" * 101 not in line
+
+
+async def test_binary_attachments_together_obey_the_message_size_limit(serve: Any) -> None:
+    server = forms_server(max_http_buffer_size=10_000)
+    blobs = Inbox()
+    server.namespace("forms").on("anything")(lambda conn, value: blobs.put(value))
+    running = await serve(server)
+    within = await RawSocket.open(running.url)
+    beyond = await RawSocket.open(running.url)
+    placeholders = '[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]'
+    try:
+        await within.send(f'52-/forms,["anything",{placeholders}]')
+        for _ in range(2):
+            await within.send_bytes(b"\x01" * 4_000)
+        assert await blobs.wait_for(1) == [[b"\x01" * 4_000] * 2]
+        await beyond.send(f'52-/forms,["anything",{placeholders}]')
+        for _ in range(2):
+            await beyond.send_bytes(b"\x02" * 8_000)  # each fits, together they do not
+        assert await beyond.closed_by_server()
+        await within.send('2/forms,["anything","still open"]')
+        assert (await blobs.wait_for(2))[1] == "still open"
+    finally:
+        await within.close()
+        await beyond.close()
