@@ -505,6 +505,15 @@ class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return _EngineIOServer
 
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None and not socket.upgraded:
+            # A long-polling client that closes its session still has a GET waiting for
+            # packets; engineio would hold it, the client's disconnect() and the web
+            # server's shutdown until the ping timeout. Answer it now.
+            await socket.queue.put(None)
+
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         path = namespace or "/"
         if path not in self._pursocket_namespaces:

@@ -141,15 +141,19 @@ async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Any) -
     assert reason is DisconnectReason.SERVER_DISCONNECT
 
 
-async def test_disconnect_reasons_when_the_client_leaves(serve: Any) -> None:
+@pytest.mark.parametrize("transports", [None, ["polling"], ["websocket"]])
+async def test_disconnect_reasons_when_the_client_leaves(
+    serve: Any, transports: list[str] | None
+) -> None:
     server = Server(AppProtocol)
     server_side = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
     running = await serve(server)
     peer, client_side = Peer(), Inbox()
     peer.lobby.on_disconnect(client_side.put)
-    await peer.client.connect(running.url)
-    await peer.client.disconnect()
+    await peer.client.connect(running.url, transports=transports)
+    # Promptly, also on long-polling: not after the 25 s ping interval.
+    await asyncio.wait_for(peer.client.disconnect(), 5)
     assert await client_side.wait_for(1) == [DisconnectReason.CLIENT_DISCONNECT]
     (reason,) = await server_side.wait_for(1)
     assert reason is DisconnectReason.CLIENT_DISCONNECT
