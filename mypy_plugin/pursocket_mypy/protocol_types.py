@@ -16,6 +16,7 @@ from mypy.types import (
     Instance,
     ProperType,
     Type,
+    TypeAliasType,
     TypedDictType,
     get_proper_type,
 )
@@ -93,10 +94,7 @@ class NamespaceView:
 
     def _events(self, direction: Direction) -> TypedDictType | None:
         declared = self._typed_dict.items.get(direction)
-        if declared is None:
-            return None
-        events = get_proper_type(declared)
-        return events if isinstance(events, TypedDictType) else None
+        return typed_dict(declared) if declared is not None else None
 
 
 class ProtocolView:
@@ -118,16 +116,33 @@ class ProtocolView:
     def namespace(self, name: str) -> NamespaceView | None:
         """The namespace ``name``; ``None`` if it is missing or not a ``TypedDict``."""
         declared = self._typed_dict.items.get(name)
-        if declared is None:
-            return None
-        namespace = get_proper_type(declared)
-        return NamespaceView(name, namespace) if isinstance(namespace, TypedDictType) else None
+        namespace = typed_dict(declared) if declared is not None else None
+        return NamespaceView(name, namespace) if namespace is not None else None
 
 
 def protocol_view(protocol: Type) -> ProtocolView | None:
     """The protocol behind a ``Server``/``Client``/handle type argument, if it is one."""
-    proper = get_proper_type(protocol)
-    return ProtocolView(proper) if isinstance(proper, TypedDictType) else None
+    typed = typed_dict(protocol)
+    return ProtocolView(typed) if typed is not None else None
+
+
+def typed_dict(declared: Type) -> TypedDictType | None:
+    """The ``TypedDict`` ``declared`` refers to, read without copying it.
+
+    mypy refers to a ``TypedDict`` class through a type alias, and expanding the alias
+    (``get_proper_type``) instantiates a copy of the whole ``TypedDict``, so each lookup
+    would cost as much as the namespace has events. A non-generic alias's target is
+    that ``TypedDict`` itself; only a generic one needs expanding.
+    """
+    while (
+        isinstance(declared, TypeAliasType)
+        and declared.alias is not None
+        and not declared.alias.alias_tvars
+        and not declared.alias.no_args
+    ):
+        declared = declared.alias.target
+    proper = get_proper_type(declared)
+    return proper if isinstance(proper, TypedDictType) else None
 
 
 def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
