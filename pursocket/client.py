@@ -372,8 +372,8 @@ class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         self._pursocket_log = LogLimiter()
         self._pursocket_in_order = InOrder() if ordered else None
         # What a server's connect handler sends arrives before the namespace's CONNECT
-        # packet, and more may arrive while this side's connect handler runs; like the
-        # JS client, hold it and deliver it in order once the namespace is connected.
+        # packet, and more may arrive while this side's connect handler runs: hold it
+        # (as the JS client does) and deliver it in order once that handler is done.
         self._pursocket_ready: set[str] = set()
         self._pursocket_early: dict[str, list[PursocketPacket]] = {}
 

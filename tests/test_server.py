@@ -370,7 +370,7 @@ async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve:
 
     async with client:
         await client.connect(running.url)
-        # As with the JS client: the connect handler first, then what came meanwhile.
+        # The connect handler first, then what came before and during it, in order.
         assert await replies.wait_for(3) == ["connected"] + [{"success": True}] * 2
         assert answers.items == [{"name": "1"}, {"name": "2"}]
 
