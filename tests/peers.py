@@ -21,7 +21,8 @@ class Peer:
     """A pursocket client of ``AppProtocol`` recording the ``userCount`` it receives."""
 
     def __init__(self, namespaces: Iterable[str] = ("lobby",), **options: Any) -> None:
-        self.client = Client(AppProtocol, reconnection=False, **options)
+        options.setdefault("reconnection", False)
+        self.client = Client(AppProtocol, **options)
         self.counts: dict[str, Inbox] = {}
         for name in namespaces:
             inbox = self.counts[name] = Inbox()

@@ -391,9 +391,8 @@ async def test_reconnects_after_a_broken_transport(serve: Any) -> None:
         await conn.emit("userCount", BARRIER)
 
     running = await serve(server)
-    peer, ups = Peer(), Inbox()
-    peer.client = Client(AppProtocol, reconnection_delay=0.05, randomization_factor=0)
-    peer.lobby.on("userCount")(peer.counts["lobby"].put)
+    peer = Peer(reconnection=True, reconnection_delay=0.05, randomization_factor=0)
+    ups = Inbox()
     peer.lobby.on_connect(lambda: ups.put(peer.lobby.sid))
     async with peer.client:
         await peer.client.connect(running.url, transports=["websocket"])
