@@ -11,7 +11,8 @@ mypy (``--strict``) with the plugin on and with it off, each run with a cold cac
 (a fresh cache directory), alternating plugin/no plugin so neither always runs
 first. It prints the median and best wall time and CPU time (user + system, of the
 mypy process) of each and their ratios; on a shared machine the CPU time is the
-steadier of the two.
+steadier of the two. Last, one in-process run with every plugin hook wrapped in a
+timer gives the time spent in the plugin's own code, per hook call.
 
 With the plugin off, payloads and responses are ``Any`` and nothing is looked up in
 the protocol; with it on, every call site is resolved against the protocol and its
@@ -22,13 +23,19 @@ with the number of call sites and not with the size of the protocol.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from mypy import api
+from pursocket_mypy.main import PursocketPlugin
 
 #: (namespaces, events per namespace, call sites): the two sizes issue 3 asks for, the
 #: big protocol with few calls, and both protocols with many calls, so that the cost of
@@ -160,6 +167,54 @@ def check_plugin_is_active(directory: Path) -> None:
         raise SystemExit(f"the plugin did not report a misspelt event:\n{result.stdout}")
 
 
+def hook_time(directory: Path) -> tuple[float, int]:
+    """Seconds spent inside the plugin's hooks in one in-process run, and how many ran.
+
+    Every hook the plugin hands to mypy is wrapped in a timer; mypy itself is compiled,
+    so this isolates the plugin's own Python code from the checking it enables.
+    """
+    spent = [0.0]
+    count = [0]
+    getters = ("get_method_signature_hook", "get_method_hook", "get_function_hook")
+    originals = {name: getattr(PursocketPlugin, name) for name in getters}
+
+    def timed(getter: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+        def get(plugin: Any, fullname: str) -> Any:
+            hook = getter(plugin, fullname)
+            if hook is None:
+                return None
+
+            def run(ctx: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return hook(ctx)
+                finally:
+                    spent[0] += time.perf_counter() - started
+                    count[0] += 1
+
+            return run
+
+        return get
+
+    for name, getter in originals.items():
+        setattr(PursocketPlugin, name, timed(getter))
+    try:
+        api.run(
+            [
+                "--config-file",
+                str(directory / "with_plugin.ini"),
+                "--cache-dir",
+                os.devnull,
+                str(directory / "protocol.py"),
+                str(directory / "calls.py"),
+            ]
+        )
+    finally:
+        for name, getter in originals.items():
+            setattr(PursocketPlugin, name, getter)
+    return spent[0], count[0]
+
+
 def measure(namespaces: int, events: int, calls: int, repeat: int) -> None:
     """Time ``repeat`` alternating cold runs of each variant and print the figures."""
     with tempfile.TemporaryDirectory(prefix="mypy-scale-") as name:
@@ -176,6 +231,7 @@ def measure(namespaces: int, events: int, calls: int, repeat: int) -> None:
             order = (True, False) if run % 2 == 0 else (False, True)
             for plugin in order:
                 runs[plugin].append(run_mypy(directory, plugin, run))
+        in_hooks, hooks = hook_time(directory)
         check_plugin_is_active(directory)
     print(f"{namespaces} namespaces x {events} events, {calls:,} call sites:")
     for label, column in (("wall", 0), ("CPU", 1)):
@@ -188,6 +244,11 @@ def measure(namespaces: int, events: int, calls: int, repeat: int) -> None:
             f" (best {min(on) / min(off):.3f})",
             flush=True,
         )
+    print(
+        f"  inside the plugin's hooks: {in_hooks:.3f} s for {hooks:,} hook calls "
+        f"({in_hooks / hooks * 1e6:.1f} us each)",
+        flush=True,
+    )
 
 
 def main() -> None:
