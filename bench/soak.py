@@ -27,8 +27,7 @@ from typing import Any, TypedDict
 
 import uvicorn
 
-from pursocket import Call, Client, Connection, Msg, Server
-from pursocket.validation import InvalidInput
+from pursocket import Call, Client, Connection, InvalidInput, Msg, Server
 
 
 class Note(TypedDict):

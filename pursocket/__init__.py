@@ -16,6 +16,7 @@ from pursocket.errors import (
 from pursocket.protocol import Call, Msg, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
 from pursocket.server import Connection, Server, ServerNamespace
+from pursocket.validation import InvalidInput
 
 __all__ = [
     "Call",
@@ -27,6 +28,7 @@ __all__ = [
     "Connection",
     "ConnectionRefused",
     "DisconnectReason",
+    "InvalidInput",
     "Msg",
     "ProtocolError",
     "ProtocolModel",

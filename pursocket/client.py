@@ -246,7 +246,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
     def on_invalid(self, handler: HandlerT) -> HandlerT:
         """Register ``handler(offence)``, run for each server event this namespace refuses.
 
-        ``offence`` is a :class:`~pursocket.validation.InvalidInput`; the event has
+        ``offence`` is a :class:`~pursocket.InvalidInput`; the event has
         already been refused (and a Call answered with an error) when it runs.
         """
         self._inbound.on_invalid = handler

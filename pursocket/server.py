@@ -185,7 +185,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
     def on_invalid(self, handler: HandlerT) -> HandlerT:
         """Register ``handler(conn, offence)``, run for each event this namespace refuses.
 
-        ``offence`` is a :class:`~pursocket.validation.InvalidInput` (code
+        ``offence`` is a :class:`~pursocket.InvalidInput` (code
         ``invalid_payload``, ``unknown_event`` or ``wrong_kind``, with the reason).
         The event has already been refused (and a Call answered with an error)
         when the hook runs; use it to count offences or to ``await conn.disconnect()``.

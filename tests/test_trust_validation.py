@@ -7,13 +7,23 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
+from typing_extensions import NotRequired
 
-from pursocket import CallError, Client, ProtocolError, Server
+from pursocket import (
+    CallError,
+    Client,
+    InvalidInput,
+    Msg,
+    ProtocolError,
+    Server,
+    read_protocol,
+)
 from pursocket._wire import ERROR_KEY
-from pursocket.validation import InvalidInput
+from pursocket.protocol import Direction
+from pursocket.validation import InvalidValue, build_validators
 from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import pursocket_records, raw_client
@@ -398,3 +408,32 @@ async def test_a_js_client_is_held_to_the_protocol_and_can_read_errors(serve: An
         'invalid payload for "blob": Expected `bytes`, got `str`',
         'invalid payload for "number": expected exactly 1 argument, got 2',
     ]
+
+
+class Optional_(TypedDict):
+    required: int
+    optional: NotRequired[str]
+
+
+class StringAnnotationsC2S(TypedDict):
+    opt: Msg[Optional_]
+
+
+class StringAnnotations(TypedDict):
+    c2s: StringAnnotationsC2S
+
+
+class StringAnnotationsProtocol(TypedDict):
+    ns: StringAnnotations
+
+
+def test_not_required_keys_under_string_annotations_are_optional() -> None:
+    # This module uses ``from __future__ import annotations``: on Python 3.11,
+    # Optional_.__required_keys__ wrongly lists "optional".
+    validators = build_validators(read_protocol(StringAnnotationsProtocol))
+    checks = validators[("/ns", Direction.C2S, "opt")]
+    assert checks.payload_json is not None
+    assert checks.payload_json.decode(b'{"required": 1}') == {"required": 1}
+    assert checks.payload({"required": 1, "optional": "x"}) == {"required": 1, "optional": "x"}
+    with pytest.raises(InvalidValue, match="Object missing required field `required`"):
+        checks.payload({"optional": "x"})
