@@ -17,7 +17,7 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from pursocket._wire import error_reply
@@ -33,10 +33,16 @@ _background_tasks: set[asyncio.Task[Any]] = set()
 
 
 def spawn(job: Coroutine[Any, Any, Any]) -> None:
-    """Run ``job`` as a task that is kept alive until it ends."""
+    """Run ``job`` as a task that is kept alive until it ends; log it if it fails."""
     task = asyncio.ensure_future(job)
     _background_tasks.add(task)
-    task.add_done_callback(_background_tasks.discard)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _background_tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("pursocket's handling of an event failed", exc_info=task.exception())
 
 
 async def invoke(handler: Callable[..., Any], *args: Any) -> Any:
@@ -104,13 +110,19 @@ class InOrder:
     async def _drain(self, key: str, queue: collections.deque[Coroutine[Any, Any, Any]]) -> None:
         try:
             while queue:
-                await queue[0]
+                try:
+                    await queue[0]
+                except Exception:  # the next events of the connection must still run
+                    logger.exception("pursocket's handling of an event failed")
                 del queue[0]
         finally:
             self._queues.pop(key, None)
             for job in queue:
                 job.close()
 
+
+#: Sends an acknowledgement argument; the flag is the Packet's ``binary`` (``None``: find out).
+SendAck = Callable[[Any, "bool | None"], Awaitable[None]]
 
 #: Called with the handler's leading arguments and the :class:`InvalidInput`.
 InvalidHook = Callable[..., Any]
@@ -139,10 +151,29 @@ class InboundEvents:
         #: ``hook(*leading, InvalidInput)`` run for each piece of input refused.
         self.on_invalid: InvalidHook | None = None
 
-    def may_answer_binary(self, event: object) -> bool:
-        """Whether the answer to a Call of ``event`` may hold ``bytes``."""
+    async def answer(self, send: SendAck, event: object, reply: Any, peer: str) -> None:
+        """Acknowledge a Call of ``event`` with ``reply`` through ``send(reply, binary)``.
+
+        A reply that cannot be encoded (a handler returned an object JSON has no form
+        for) is replaced by an ``invalid_response`` error, so the caller never waits
+        for its timeout.
+        """
         validators = self._validators.get(event) if isinstance(event, str) else None
-        return validators is not None and validators.response_may_be_binary
+        may_be_binary = validators is not None and validators.response_may_be_binary
+        try:
+            await send(reply, None if may_be_binary else False)
+        except Exception:
+            self.limiter.log(
+                logging.ERROR,
+                peer,
+                'The response to %s in namespace "%s" (%s) cannot be encoded',
+                _quote(event),
+                self.namespace.name,
+                self.direction.value,
+                exc_info=True,
+            )
+            message = f"the response to {_quote(event)} cannot be encoded as JSON"
+            await send(error_reply("invalid_response", message), False)
 
     def register(self, event: str, kind: EventKind, handler: Callable[..., Any]) -> None:
         """Register ``handler`` for ``event``; ``ProtocolError`` if the protocol disagrees."""

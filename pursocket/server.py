@@ -316,13 +316,20 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         )
         if wants_ack:
             sio = self.server.sio
-            binary = None if self._inbound.may_answer_binary(pkt.data[0]) else False
-            await sio._send_packet(
-                eio_sid,
-                sio.packet_class(
-                    packet.ACK, namespace=self.path, id=pkt.id, data=[reply], binary=binary
-                ),
-            )
+
+            async def send(argument: Any, binary: bool | None) -> None:
+                await sio._send_packet(
+                    eio_sid,
+                    sio.packet_class(
+                        packet.ACK,
+                        namespace=self.path,
+                        id=pkt.id,
+                        data=[argument],
+                        binary=binary,
+                    ),
+                )
+
+            await self._inbound.answer(send, pkt.data[0], reply, f"sid {sid}")
 
 
 class Connection(Generic[ProtocolT, NamespaceT]):

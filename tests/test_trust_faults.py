@@ -442,3 +442,24 @@ async def test_binary_attachments_together_obey_the_message_size_limit(serve: An
     finally:
         await within.close()
         await beyond.close()
+
+
+async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = Server(FormsProtocol)
+
+    @server.namespace("forms").on_call("lookup")
+    def lookup(conn: Any, name: str) -> Any:
+        return {"name": object()}  # no JSON form
+
+    running = await serve(server)
+    client = Client(FormsProtocol)
+    client.namespace("forms")
+    async with client:
+        await client.connect(running.url)
+        with pytest.raises(CallError) as error:
+            await client.namespace("forms").call("lookup", "x", timeout=5)
+    assert error.value.code == "invalid_response"
+    [record] = pursocket_records(caplog, logging.ERROR)
+    assert record.exc_info is not None
