@@ -27,8 +27,6 @@ from pursocket.validation import EventValidators, InvalidValue, build_validators
 
 __all__ = ["Connection", "Server", "ServerNamespace"]
 
-logger = logging.getLogger("pursocket")
-
 ProtocolT = TypeVar("ProtocolT")
 NamespaceT = TypeVar("NamespaceT")
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
@@ -297,7 +295,14 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
             if self._disconnect_handler is not None:
                 await invoke(self._disconnect_handler, conn, DisconnectReason.from_socketio(reason))
         except Exception:
-            logger.exception('Disconnect handler of namespace "%s" raised for %s', self.name, sid)
+            self.server.sio._pursocket_log.log(
+                logging.ERROR,
+                f"disconnect handler {self.path}",
+                'Disconnect handler of namespace "%s" raised for sid %s',
+                self.name,
+                sid,
+                exc_info=True,
+            )
         finally:
             conn._rooms_at_disconnect = frozenset()
 
