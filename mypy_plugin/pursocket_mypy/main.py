@@ -63,8 +63,12 @@ class PursocketPlugin(Plugin):
         }
         self._method_hooks: Mapping[str, _MethodHook] = {
             **{use.fullname: registrar_hook(use) for use in REGISTRARS},
-            f"{fullnames.SERVER}.namespace": namespace_hook(fullnames.SERVER),
-            f"{fullnames.CLIENT}.namespace": namespace_hook(fullnames.CLIENT),
+            f"{fullnames.SERVER}.namespace": namespace_hook(
+                fullnames.SERVER, fullnames.SERVER_NAMESPACE
+            ),
+            f"{fullnames.CLIENT}.namespace": namespace_hook(
+                fullnames.CLIENT, fullnames.CLIENT_NAMESPACE
+            ),
             **{
                 f"{base}.{lifecycle.method}": lifecycle_hook(base, lifecycle, lookup)
                 for base in (fullnames.SERVER_NAMESPACE, fullnames.CLIENT_NAMESPACE)

@@ -35,8 +35,12 @@ def constructor_hook(base: str) -> Callable[[FunctionContext], Type]:
     return check
 
 
-def namespace_hook(base: str) -> Callable[[MethodContext], Type]:
-    """Check the namespace name and return the handle typed with its ``Literal`` name."""
+def namespace_hook(base: str, handle_class: str) -> Callable[[MethodContext], Type]:
+    """Check the namespace name and return the handle typed with its ``Literal`` name.
+
+    ``handle_class`` is what ``base.namespace()`` returns; a subclass that overrides
+    ``namespace()`` to return something else keeps its own return type.
+    """
 
     def narrow(ctx: MethodContext) -> Type:
         default = ctx.default_return_type
@@ -61,7 +65,12 @@ def namespace_hook(base: str) -> Callable[[MethodContext], Type]:
                 ctx.api, expression, protocol.name, name, protocol.namespace_names()
             )
         handle = get_proper_type(default)
-        if unknown or not isinstance(handle, Instance) or len(handle.args) != 2:
+        if (
+            unknown
+            or not isinstance(handle, Instance)
+            or handle.type.fullname != handle_class
+            or len(handle.args) != 2
+        ):
             return default
         return handle.copy_modified(args=[handle.args[0], literal_type(typ)])
 
