@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Final
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import ARG_NAMED, ARG_POS, Context, SymbolTableNode, TypeInfo
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    Context,
+    Expression,
+    LambdaExpr,
+    SymbolTableNode,
+    TypeInfo,
+)
 from mypy.plugin import CheckerPluginInterface, MethodContext
 from mypy.subtypes import is_subtype
 from mypy.typeops import try_getting_str_literals_from_type
@@ -95,6 +103,7 @@ def decorator_hook(kind: Kind, lookup: Lookup) -> Callable[[MethodContext], Type
                 messages.event_handler(spec),
                 parameters,
                 spec.response,
+                ctx.args[0][0] if ctx.args and ctx.args[0] else None,
             )
         return default
 
@@ -169,11 +178,13 @@ def check_handler(
     handler: str,
     parameters: Sequence[Parameter],
     response: Type | None,
+    expression: Expression | None = None,
 ) -> None:
     """Report how ``handler_type`` fails to accept ``parameters`` or to return ``response``.
 
     Only a plain (non-generic) function is judged; a callable object, an overloaded
-    or generic function, or ``Any`` is accepted as declared.
+    or generic function, or ``Any`` is accepted as declared. ``expression`` is the
+    handler as written, when the hook has it (a lambda's result is re-inferred).
     """
     function = get_proper_type(handler_type)
     if not isinstance(function, CallableType) or function.variables:
@@ -194,7 +205,12 @@ def check_handler(
                 api, context, handler, parameter.role, parameter.typ, name, formal.typ
             )
     if response is not None:
-        for returned in _returned_values(function.ret_type):
+        returned_values = _returned_values(function.ret_type)
+        if isinstance(expression, LambdaExpr):
+            # A lambda's result was inferred without the response as context, so a dict
+            # literal became a plain dict: infer it again against the response.
+            returned_values = [api.get_expression_type(expression.expr(), response)]
+        for returned in returned_values:
             if not is_subtype(returned, response):
                 messages.handler_return(api, context, handler, response, returned)
                 return
