@@ -60,10 +60,18 @@ class LogLimiter:
     past ``max_peers`` tracked peers the counts start afresh.
     """
 
-    def __init__(self, burst: int = 5, window: float = 60.0, max_peers: int = 10_000) -> None:
+    def __init__(
+        self,
+        burst: int = 5,
+        window: float = 60.0,
+        max_peers: int = 10_000,
+        target: logging.Logger = logger,
+    ) -> None:
         self.burst = burst
         self.window = window
         self.max_peers = max_peers
+        #: The logger the lines that get through go to.
+        self.target = target
         # peer -> [window start, lines logged in the window, lines held back]
         self._peers: dict[str, list[float]] = {}
 
@@ -85,7 +93,7 @@ class LogLimiter:
             message += " (%d similar lines from this peer were held back)"
             args = (*args, int(state[2]))
             state[2] = 0
-        logger.log(level, message, *args, exc_info=exc_info)
+        self.target.log(level, message, *args, exc_info=exc_info)
 
     def forget(self, peer: str) -> None:
         """Drop what is known about ``peer`` (it has disconnected)."""

@@ -18,6 +18,7 @@ from socketio import packet
 
 from pursocket._calls import PendingCalls
 from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
+from pursocket._engine import EngineIOServer
 from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectionRefused, ProtocolError
@@ -518,7 +519,7 @@ class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_in_order = InOrder() if ordered else None
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
-        return _EngineIOServer
+        return EngineIOServer
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
         await super()._handle_eio_disconnect(eio_sid, reason)
@@ -662,30 +663,3 @@ class _LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         # Let the connections' writers run before the emitting task goes on, as
         # python-socketio's waiting for its send tasks does.
         await asyncio.sleep(0)
-
-
-class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
-    """``engineio.AsyncServer`` that never waits on a client to close one connection.
-
-    engineio closes a long-polling connection by queueing a CLOSE packet and waiting
-    for the client's next GET to collect it; a client that never polls again (one
-    that just sent an oversized POST, say) would keep that POST, and the web
-    server's shutdown, waiting for ever. The CLOSE packet is still queued for a
-    client that does poll. A websocket is closed by the server right after CLOSE is
-    sent, rather than left open until the client closes it.
-    """
-
-    async def disconnect(self, sid: str | None = None) -> None:
-        """Close the connection ``sid`` (every connection when ``None``)."""
-        if sid is None:
-            await super().disconnect()
-            return
-        socket = self.sockets.get(sid)
-        if socket is None:
-            return
-        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
-        if socket.upgraded:
-            # Ends the websocket writer after it has sent CLOSE; closing the websocket
-            # also ends the reader, so a peer that ignores CLOSE cannot keep talking.
-            await socket.queue.put(None)
-        self.sockets.pop(sid, None)

@@ -463,3 +463,42 @@ async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
     assert error.value.code == "invalid_response"
     [record] = pursocket_records(caplog, logging.ERROR)
     assert record.exc_info is not None
+
+
+@pytest.mark.parametrize("frame", ["", "x", "9abc", "b!!not base64!!"])
+async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
+    serve: Any, caplog: pytest.LogCaptureFixture, frame: str
+) -> None:
+    running = await serve(forms_server())
+    bystander = await raw_client(running.url)
+    attacker = await RawSocket.open(running.url)
+    # uvicorn's loggers do not propagate: an exception escaping the app is logged there.
+    uvicorn_logger = logging.getLogger("uvicorn")
+    uvicorn_logger.addHandler(caplog.handler)
+    try:
+        await attacker._ws.send_str(frame)  # no Engine.IO MESSAGE prefix: raw frames
+        assert await attacker.closed_by_server()
+        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+    finally:
+        uvicorn_logger.removeHandler(caplog.handler)
+        await attacker.close()
+        await bystander.disconnect()
+    assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
+
+
+async def test_malformed_long_polling_posts_are_logged_a_bounded_number_of_times(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = await serve(forms_server())
+    base = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    caplog.set_level(logging.INFO)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base) as response:
+            handshake = await response.text()
+        sid = handshake[handshake.index('"sid":"') + 7 :].split('"', 1)[0]
+        for _ in range(30):
+            async with http.post(f"{base}&sid={sid}", data="9abc") as response:
+                await response.read()
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) <= 5
+    await healthy(running.url)
