@@ -13,11 +13,15 @@ from typing import Final, Literal
 from mypy.messages import format_type
 from mypy.options import Options
 from mypy.types import (
+    AnyType,
     Instance,
+    LiteralType,
+    NoneType,
     ProperType,
     Type,
     TypeAliasType,
     TypedDictType,
+    UnionType,
     get_proper_type,
 )
 
@@ -194,16 +198,65 @@ def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
                         f"lifecycle events; choose another name"
                     )
                 marker = get_proper_type(event_declared)
-                if not (
-                    isinstance(marker, Instance)
-                    and (
-                        (marker.type.fullname == fullnames.MSG and len(marker.args) == 1)
-                        or (marker.type.fullname == fullnames.CALL and len(marker.args) == 2)
-                    )
-                ):
+                if isinstance(marker, Instance) and _is_marker(marker, fullnames.MSG, 1):
+                    problems += _json_problems(marker.args[0], f"{event_path} (payload)", options)
+                elif isinstance(marker, Instance) and _is_marker(marker, fullnames.CALL, 2):
+                    problems += _json_problems(marker.args[0], f"{event_path} (request)", options)
+                    problems += _json_problems(marker.args[1], f"{event_path} (response)", options)
+                else:
                     problems.append(
-                        f"{event_path}: expected Msg[...] or Call[..., ...], got {format_type(marker, options)}"
+                        f"{event_path}: expected Msg[...] or Call[..., ...], "
+                        f"got {format_type(marker, options)}"
                     )
     if not protocol.items:
         problems.append(f"{name}: a protocol must declare at least one namespace")
     return problems
+
+
+def _is_marker(marker: Instance, fullname: str, arity: int) -> bool:
+    return marker.type.fullname == fullname and len(marker.args) == arity
+
+
+_JSON_SCALARS: Final = frozenset(
+    {"builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.bytes"}
+)
+
+
+def _json_problems(
+    declared: Type, path: str, options: Options, seen: frozenset[str] = frozenset()
+) -> list[str]:
+    """Why ``declared`` has no JSON (or Socket.IO binary) form, as the runtime refuses it."""
+    typed = typed_dict(declared)
+    if typed is not None:
+        name = typed.fallback.type.fullname
+        if name in seen:
+            return []
+        return [
+            problem
+            for key, value in typed.items.items()
+            for problem in _json_problems(value, f"{path}.{key}", options, seen | {name})
+        ]
+    typ = get_proper_type(declared)
+    if isinstance(typ, (AnyType, NoneType)):
+        return []
+    if isinstance(typ, UnionType):
+        return [
+            problem for item in typ.items for problem in _json_problems(item, path, options, seen)
+        ]
+    if isinstance(typ, LiteralType):
+        if not typ.is_enum_literal() and isinstance(typ.value, (str, int, bool)):
+            return []
+    elif isinstance(typ, Instance):
+        fullname = typ.type.fullname
+        if fullname in _JSON_SCALARS and not typ.args:
+            return []
+        if fullname == "builtins.list" and len(typ.args) == 1:
+            return _json_problems(typ.args[0], f"{path}[]", options, seen)
+        if fullname == "builtins.dict" and len(typ.args) == 2:
+            key = get_proper_type(typ.args[0])
+            if isinstance(key, Instance) and key.type.fullname == "builtins.str":
+                return _json_problems(typ.args[1], f"{path}[str]", options, seen)
+    return [
+        f"{path}: {format_type(typ, options)} has no JSON form; use a TypedDict, list[T], "
+        f"dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of these"
+    ]
