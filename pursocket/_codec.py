@@ -52,17 +52,25 @@ _EVENT_TYPES = (sio_packet.EVENT, sio_packet.BINARY_EVENT)
 _encoder = msgspec.json.Encoder()
 _decode_any = msgspec.json.Decoder().decode
 _decode_arguments = msgspec.json.Decoder(list[msgspec.Raw]).decode
-_LONG_DIGIT_RUN = re.compile(r"\d{101}")
+#: engineio's limit on the digits of an integer; the time to parse one grows with
+#: the square of its length.
+_MAX_INTEGER_DIGITS = 100
+_LONG_DIGIT_RUN = re.compile(f"[0-9]{{{_MAX_INTEGER_DIGITS + 1}}}")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 class MalformedPacket(ValueError):
     """Input that is not a well-formed Socket.IO packet; the message says what is wrong."""
 
 
+def _may_hold_huge_integer(text: str) -> bool:
+    return len(text) > _MAX_INTEGER_DIGITS and _LONG_DIGIT_RUN.search(text) is not None
+
+
 def _loads(text: str) -> Any:
     """Decode JSON text, refusing integers of more than 100 digits."""
     try:
-        if len(text) > 100 and _LONG_DIGIT_RUN.search(text):
+        if _may_hold_huge_integer(text):
             # Rare: the digits may sit inside a string. The stdlib parser with
             # engineio's guard tells a long string from a huge integer.
             return engineio_json.loads(text)
@@ -149,7 +157,11 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
         if packet_type in _BINARY_TYPES:
             dash = text.find("-", pos)
             count = text[pos:dash] if dash > pos else ""
-            if not count.isdigit() or not 0 < int(count) <= MAX_ATTACHMENTS:
+            if (
+                not count
+                or not set(count) <= _ASCII_DIGITS
+                or not 0 < int(count) <= MAX_ATTACHMENTS
+            ):
                 raise MalformedPacket(
                     f"a binary packet must announce 1 to {MAX_ATTACHMENTS} attachments"
                 )
@@ -161,7 +173,7 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
             self.namespace = text[pos:end].split("?", 1)[0]
             pos = end + 1
         digits = pos
-        while digits < len(text) and text[digits].isdigit():
+        while digits < len(text) and text[digits] in _ASCII_DIGITS:
             digits += 1
         if digits > pos:
             if digits - pos > _MAX_ID_DIGITS:
@@ -183,7 +195,7 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
 
     def _decode_event(self, body: str, *, typed: bool) -> None:
         validators: EventValidators | None = None
-        if typed and not (len(body) > 100 and _LONG_DIGIT_RUN.search(body)):
+        if typed and not _may_hold_huge_integer(body):
             try:
                 arguments = _decode_arguments(body)
             except msgspec.ValidationError:
