@@ -1,10 +1,12 @@
-"""Handlers: ``@ns.on(event)``, ``@ns.on_call(event)``, ``@ns.on_connect``, ``@ns.on_disconnect``.
+"""Handlers: ``@ns.on(event)``, ``@ns.on_call(event)`` and the namespace-level ones.
 
 ``ns.on("chat")`` is checked like any other use of an event, and typed
 ``MsgHandlerDecorator[<handle>, Literal["chat"]]``. Applying that decorator to a
 function runs the decorator's ``__call__`` hook, which checks the function against
 what pursocket will pass it (and, for a Call, what it must return) and names the
-event in every message. The decorated function keeps its own type.
+event in every message. ``on_connect``, ``on_disconnect`` and ``on_invalid`` are
+checked the same way, directly by their method hook. The decorated function keeps its
+own type.
 """
 
 from __future__ import annotations
