@@ -375,12 +375,12 @@ def scenarios(scale: float) -> list[tuple[str, str, Measure]]:
         (
             "broadcast to 200 clients",
             "deliveries/s",
-            with_clients(200, lambda clients: broadcast_throughput(clients, n(100))),
+            with_clients(200, lambda clients: broadcast_throughput(clients, n(300))),
         ),
     ]
 
 
-async def main(rounds: int, scale: float) -> None:
+async def main(rounds: int, scale: float, only: str | None) -> None:
     async with ServerProcess("pursocket") as ours, ServerProcess("raw") as raw:
         servers = {"pursocket": ours, "raw": raw}
         print(
@@ -391,6 +391,8 @@ async def main(rounds: int, scale: float) -> None:
         header = ("", "unit", "pursocket", "raw", "ratio", "CPU us/op", "raw CPU")
         print("{:28} {:>12} {:>19} {:>19} {:>14} {:>10} {:>8}".format(*header))
         for title, unit, measure in scenarios(scale):
+            if only is not None and only not in title:
+                continue
             results: dict[str, list[Result]] = {"pursocket": [], "raw": []}
             for round_ in range(rounds):
                 order = ("raw", "pursocket") if round_ % 2 == 0 else ("pursocket", "raw")
@@ -425,10 +427,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds per server (default 5)")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--only", help="run the scenarios whose title contains this text")
     parser.add_argument("--serve", choices=sorted(APPS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.serve, args.port))
     else:
-        asyncio.run(main(1 if args.quick else args.rounds, 0.05 if args.quick else 1.0))
+        rounds, scale = (1, 0.05) if args.quick else (args.rounds, 1.0)
+        asyncio.run(main(rounds, scale, args.only))
