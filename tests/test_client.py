@@ -459,3 +459,19 @@ async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> No
     finally:
         await client.disconnect()
         await proxy.close()
+
+
+async def test_wait_returns_when_the_client_is_disconnected_for_good(serve: Any) -> None:
+    server = Server(AppProtocol)
+    conns = Inbox()
+    server.namespace("lobby").on_connect(conns.put)
+    running = await serve(server)
+    client = Client(AppProtocol)  # reconnection on: a server disconnect is final all the same
+    client.namespace("lobby")
+    await client.connect(running.url)
+    waiting = asyncio.create_task(client.wait())
+    (conn,) = await conns.wait_for(1)
+    assert not waiting.done()
+    await conn.disconnect()
+    await asyncio.wait_for(waiting, 5)
+    assert not client.connected
