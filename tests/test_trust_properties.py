@@ -9,7 +9,9 @@ and since the server runs with ``ordered=True`` its answer means every earlier e
 has been handled. The expectations come from a small reference checker written here,
 independent of the library under test.
 
-100 batches of 100 events: 10,000 generated cases per run.
+100 batches of 100 events: 10,000 generated cases per run. A second property does the
+same on the client side (server-to-client payloads, and the client's answers to the
+server's Calls): 30 batches of 100, 3,000 cases.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
-from pursocket import Server, read_protocol
+from pursocket import CallError, Client, Server, read_protocol
 from pursocket._wire import ERROR_KEY
 from tests.conftest import RunningServer
 from tests.protocol_forms import FormsProtocol
@@ -329,3 +331,111 @@ def test_the_server_is_healthy_afterwards(harness: Harness) -> None:
         assert len(harness.server.namespace("forms").connections()) >= 1
 
     harness.run(check())
+
+
+# ---------------------------------------------------------------- the client side
+
+S2C = dict(NAMESPACE.s2c)
+CLIENT_BATCHES = 30
+
+
+class ClientHarness:
+    """A pursocket server and a pursocket client (``ordered=True``) on a private loop.
+
+    The server sends through its escape hatch (``server.sio``), which the protocol does
+    not check, so the client meets every kind of payload; the client answers the
+    server's ``ask`` Calls with values the test chooses, valid or not.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self.server = Server(FormsProtocol)
+        self.server.namespace("forms").on_connect(self._connected)
+        self.running = RunningServer(self.server)
+        self.client = Client(FormsProtocol, ordered=True, reconnection=False)
+        forms = self.client.namespace("forms")
+        self.pushed: list[Any] = []
+        self.answers: list[Any] = []
+        forms.on("pushed")(self.pushed.append)
+        forms.on_call("ask")(lambda request: self.answers.pop(0))
+        self.conn: Any = None
+
+    def _connected(self, conn: Any) -> None:
+        self.conn = conn
+
+    def run(self, job: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(job, self.loop).result(timeout)
+
+    async def start(self) -> None:
+        await self.running.start()
+        await self.client.connect(self.running.url, transports=["websocket"])
+
+    async def send_batch(self, cases: list[tuple[str, Any]]) -> list[Any]:
+        """Push or ask for every case; return each Call's result or CallError code."""
+        self.pushed.clear()
+        self.answers = [value for kind, value in cases if kind == "ask"]
+        calls = []
+        for kind, value in cases:
+            if kind == "pushed":
+                await self.server.sio.emit("pushed", (value,), to=self.conn.sid, namespace="/forms")
+            else:
+                calls.append(asyncio.ensure_future(self.conn.call("ask", None, timeout=10)))
+        # The client is ordered: once this Call is answered, every push before it was
+        # handled. Calls go out in the order their tasks were created.
+        self.answers.append(True)
+        barrier = asyncio.ensure_future(self.conn.call("ask", None, timeout=10))
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        assert await barrier is True
+        return [r.code if isinstance(r, CallError) else r for r in results]
+
+    async def stop(self) -> None:
+        await self.client.disconnect()
+        await self.running.stop()
+        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+
+
+@pytest.fixture(scope="module")
+def client_harness() -> Iterator[ClientHarness]:
+    harness = ClientHarness()
+    harness.run(harness.start())
+    yield harness
+    harness.run(harness.stop())
+    harness.loop.call_soon_threadsafe(harness.loop.stop)
+
+
+S2C_CASE = st.one_of(
+    st.tuples(st.just("pushed"), st.one_of(valid(S2C["pushed"].payload_type), JSON)),
+    st.tuples(st.just("ask"), st.one_of(valid(S2C["ask"].response_type), JSON)),
+)
+
+
+@settings(
+    max_examples=CLIENT_BATCHES,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(batch=st.lists(S2C_CASE, min_size=BATCH_SIZE, max_size=BATCH_SIZE))
+def test_the_client_accepts_a_value_iff_it_is_valid(
+    client_harness: ClientHarness, batch: list[tuple[str, Any]]
+) -> None:
+    """Server-to-client payloads and the answers to server Calls, 3,000 cases per run."""
+    results = client_harness.run(client_harness.send_batch(batch))
+    expected_pushed = []
+    expected_results = []
+    for kind, value in batch:
+        if kind == "pushed":
+            accepted = conform(value, S2C["pushed"].payload_type)
+            if accepted is not _MISSING:
+                expected_pushed.append(accepted)
+        else:
+            answer = conform(value, S2C["ask"].response_type)
+            expected_results.append("invalid_response" if answer is _MISSING else answer)
+    assert client_harness.pushed == expected_pushed
+    assert results == expected_results
