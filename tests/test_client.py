@@ -440,6 +440,26 @@ class SilentableProxy:
             self.server.close()
 
 
+async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Any) -> None:
+    server = Server(AppProtocol, ping_interval=0.2, ping_timeout=0.2)
+    server_side = Inbox()
+    server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
+    running = await serve(server)
+    proxy = SilentableProxy(running.port)
+    url = await proxy.start()
+    client = Client(AppProtocol, reconnection=False)
+    client.namespace("lobby")
+    try:
+        await client.connect(url, transports=["polling"])
+        proxy.silent.set()
+        # Over long-polling only the ping check can notice.
+        assert await server_side.wait_for(1) == [DisconnectReason.PING_TIMEOUT]
+    finally:
+        # The client would wait for its silent poll; end it without a goodbye.
+        await client.sio.eio.disconnect(abort=True)
+        await proxy.close()
+
+
 async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> None:
     server = Server(AppProtocol, ping_interval=0.2, ping_timeout=0.2)
     server_side = Inbox()
