@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 from typing import Any, Literal
@@ -410,8 +411,8 @@ class SilentableProxy:
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.silent = asyncio.Event()
-        self.closed = asyncio.Event()
         self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
 
     async def start(self) -> str:
         self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -420,24 +421,29 @@ class SilentableProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        self.writers += [writer, up_writer]
         await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-        for end in (writer, up_writer):
-            end.close()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while not self.silent.is_set():
             data = await reader.read(65536)
-            if not data or self.silent.is_set():
-                break
+            if self.silent.is_set():
+                return  # silent: both connections stay open until close()
+            if not data:
+                writer.close()
+                return
             writer.write(data)
             await writer.drain()
-        await self.closed.wait()  # silent, but both connections stay open
 
     async def close(self) -> None:
         self.silent.set()
-        self.closed.set()
         if self.server is not None:
             self.server.close()
+        for writer in self.writers:
+            writer.close()
+        for writer in self.writers:
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
 
 
 async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Any) -> None:
@@ -479,8 +485,8 @@ async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> No
         assert server_reason in (DisconnectReason.PING_TIMEOUT, DisconnectReason.TRANSPORT_CLOSE)
         assert await client_side.wait_for(1) == [DisconnectReason.TRANSPORT_ERROR]
     finally:
-        await client.disconnect()
         await proxy.close()
+        await client.disconnect()
 
 
 async def test_wait_returns_when_the_client_is_disconnected_for_good(serve: Any) -> None:
