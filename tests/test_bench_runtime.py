@@ -1,4 +1,4 @@
-"""``bench/runtime.py --quick`` runs both servers and prints every figure with its ratio."""
+"""The benchmarks' quick runs measure both sides and print every figure with its ratio."""
 
 from __future__ import annotations
 
@@ -30,3 +30,20 @@ def test_runtime_bench_smoke_run() -> None:
         "broadcast to 200 clients",
     }, run.stdout
     assert all(ratio > 0 for ratio in figures.values())
+
+
+def test_rooms_bench_smoke_run() -> None:
+    run = subprocess.run(
+        [sys.executable, "bench/rooms.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    ratio = re.search(
+        r"^  ratio pursocket/raw: best (\d+\.\d{3}), median (\d+\.\d{3})", run.stdout, re.M
+    )
+    assert ratio is not None, run.stdout
+    assert float(ratio[1]) > 0 and float(ratio[2]) > 0
+    assert "one broadcast to an empty room" in run.stdout
