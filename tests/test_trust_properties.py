@@ -213,13 +213,50 @@ def expectation(name: str, as_call: bool, arguments: tuple[Any, ...]) -> tuple[s
 # ---------------------------------------------------------------- a server on its own loop
 
 
-class Harness:
-    """A pursocket server and a raw client running on a private event loop in a thread."""
+class LoopHarness:
+    """A private event loop running in a thread, for a server and its client.
+
+    Subclasses build a ``RunningServer`` as ``self.running`` and a client, and extend
+    ``stop()`` to disconnect their client before the server stops.
+    """
+
+    running: RunningServer
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
+
+    def run(self, job: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(job, self.loop).result(timeout)
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        await self.running.stop()
+        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+
+
+H = TypeVar("H", bound=LoopHarness)
+
+
+def serve_for_the_module(harness: H) -> Iterator[H]:
+    """The body of a module-scoped fixture: start ``harness``, yield it, stop it and its loop."""
+    harness.run(harness.start())
+    yield harness
+    harness.run(harness.stop())
+    harness.loop.call_soon_threadsafe(harness.loop.stop)
+
+
+class Harness(LoopHarness):
+    """A pursocket server and a raw client running on a private event loop in a thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self.handled: list[tuple[str, Any]] = []
         self.server = Server(FormsProtocol, ordered=True)
         forms = self.server.namespace("forms")
@@ -234,9 +271,6 @@ class Harness:
             (forms.on_call if spec.is_call else forms.on)(spec.name)(record)
         self.running = RunningServer(self.server)
         self.client: socketio.AsyncClient | None = None
-
-    def run(self, job: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(job, self.loop).result(timeout)
 
     async def start(self) -> None:
         await self.running.start()
@@ -265,20 +299,12 @@ class Harness:
     async def stop(self) -> None:
         if self.client is not None:
             await self.client.disconnect()
-        await self.running.stop()
-        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
+        await super().stop()
 
 
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
-    harness = Harness()
-    harness.run(harness.start())
-    yield harness
-    harness.run(harness.stop())
-    harness.loop.call_soon_threadsafe(harness.loop.stop)
+    yield from serve_for_the_module(Harness())
 
 
 @settings(
@@ -339,7 +365,7 @@ S2C = dict(NAMESPACE.s2c)
 CLIENT_BATCHES = 100
 
 
-class ClientHarness:
+class ClientHarness(LoopHarness):
     """A pursocket server and a pursocket client (``ordered=True``) on a private loop.
 
     The server sends through its escape hatch (``server.sio``), which the protocol does
@@ -348,9 +374,7 @@ class ClientHarness:
     """
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
+        super().__init__()
         self.server = Server(FormsProtocol)
         self.server.namespace("forms").on_connect(self._connected)
         self.running = RunningServer(self.server)
@@ -364,9 +388,6 @@ class ClientHarness:
 
     def _connected(self, conn: Any) -> None:
         self.conn = conn
-
-    def run(self, job: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(job, self.loop).result(timeout)
 
     async def start(self) -> None:
         await self.running.start()
@@ -392,20 +413,12 @@ class ClientHarness:
 
     async def stop(self) -> None:
         await self.client.disconnect()
-        await self.running.stop()
-        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
+        await super().stop()
 
 
 @pytest.fixture(scope="module")
 def client_harness() -> Iterator[ClientHarness]:
-    harness = ClientHarness()
-    harness.run(harness.start())
-    yield harness
-    harness.run(harness.stop())
-    harness.loop.call_soon_threadsafe(harness.loop.stop)
+    yield from serve_for_the_module(ClientHarness())
 
 
 S2C_CASE = st.one_of(
