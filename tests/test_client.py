@@ -446,13 +446,21 @@ class SilentableProxy:
                 await writer.wait_closed()
 
 
-async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Any) -> None:
+async def serve_behind_a_silentable_proxy(serve: Any) -> tuple[Inbox, SilentableProxy, str]:
+    """A server pinging every 0.2 s (0.2 s timeout) reached through a ``SilentableProxy``.
+
+    Returns the inbox of its "lobby" disconnect reasons, the proxy (started) and its URL.
+    """
     server = Server(AppProtocol, ping_interval=0.2, ping_timeout=0.2)
     server_side = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
     running = await serve(server)
     proxy = SilentableProxy(running.port)
-    url = await proxy.start()
+    return server_side, proxy, await proxy.start()
+
+
+async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Any) -> None:
+    server_side, proxy, url = await serve_behind_a_silentable_proxy(serve)
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")
     try:
@@ -467,12 +475,7 @@ async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serv
 
 
 async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> None:
-    server = Server(AppProtocol, ping_interval=0.2, ping_timeout=0.2)
-    server_side = Inbox()
-    server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
-    running = await serve(server)
-    proxy = SilentableProxy(running.port)
-    url = await proxy.start()
+    server_side, proxy, url = await serve_behind_a_silentable_proxy(serve)
     client = Client(AppProtocol, reconnection=False)
     client_side = Inbox()
     client.namespace("lobby").on_disconnect(client_side.put)
