@@ -218,6 +218,13 @@ def test_reserved_names_are_exactly_the_socketio_lifecycle_names() -> None:
     }
 
 
+def test_the_mypy_plugin_refuses_the_same_reserved_names() -> None:
+    # The plugin keeps its own copy so that mypy never imports the runtime package.
+    from pursocket_mypy.protocol_types import RESERVED_EVENT_NAMES as PLUGIN_RESERVED
+
+    assert PLUGIN_RESERVED == RESERVED_EVENT_NAMES
+
+
 class Stamped(TypedDict):
     at: datetime.datetime
 
