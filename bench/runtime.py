@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import statistics
 import sys
 import time
@@ -37,7 +36,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypedDict
 
 import socketio
-import uvicorn
+from _common import free_port, serve_and_say_ready, wait_until_ready
 
 from pursocket import Call, Client, Connection, Msg, Server
 
@@ -169,22 +168,7 @@ APPS: dict[str, Callable[[], Any]] = {"pursocket": pursocket_app, "raw": raw_app
 
 
 async def serve(kind: str, port: int) -> None:
-    config = uvicorn.Config(
-        APPS[kind](),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    print("ready", flush=True)
-    await task
+    await serve_and_say_ready(APPS[kind](), port, log_level="warning", access_log=False)
 
 
 # --- the load generator ------------------------------------------------------------------
@@ -195,9 +179,7 @@ class ServerProcess:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: asyncio.subprocess.Process | None = None
 
@@ -206,10 +188,7 @@ class ServerProcess:
             sys.executable, __file__, "--serve", self.kind, "--port", str(self.port),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), 30)
-        if line.strip() != b"ready":
-            raise RuntimeError(f"the {self.kind} server did not start")
+        await wait_until_ready(self.process, f"the {self.kind} server")
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -19,13 +19,12 @@ import argparse
 import asyncio
 import logging
 import resource
-import socket
 import sys
 import time
 from collections import Counter
 from typing import Any, TypedDict
 
-import uvicorn
+from _common import free_port, serve_and_say_ready, wait_until_ready
 
 from pursocket import Call, Client, Connection, InvalidInput, Msg, Server
 
@@ -107,17 +106,7 @@ def soak_app() -> Any:
 
 
 async def serve(port: int) -> None:
-    config = uvicorn.Config(
-        soak_app(), host="127.0.0.1", port=port, log_level="error", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    print("ready", flush=True)
-    await task
+    await serve_and_say_ready(soak_app(), port, log_level="error")
 
 
 INVALID_KINDS = ("wrong type", "missing key", "two arguments", "unknown event")
@@ -155,17 +144,13 @@ async def run_client(url: str, number: int, messages: int, errors: list[str]) ->
 
 
 async def main(clients: int, messages: int) -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", "--port", str(port), stdout=asyncio.subprocess.PIPE
     )
     try:
-        assert process.stdout is not None
-        if (await asyncio.wait_for(process.stdout.readline(), 30)).strip() != b"ready":
-            raise RuntimeError("the soak server did not start")
+        await wait_until_ready(process, "the soak server")
         errors: list[str] = []
         started = time.monotonic()
         sent_valid = await asyncio.gather(
