@@ -51,22 +51,24 @@ class RawSocket:
     async def closed_by_server(self, timeout: float = 5.0) -> bool:
         """Wait until the server closes the connection; ``False`` if it is still open."""
         try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    message = await self._ws.receive()
-                    if message.type in (
-                        aiohttp.WSMsgType.CLOSE,
-                        aiohttp.WSMsgType.CLOSED,
-                        aiohttp.WSMsgType.CLOSING,
-                        aiohttp.WSMsgType.ERROR,
-                    ):
-                        return True
-                    if message.type is aiohttp.WSMsgType.TEXT and message.data.startswith("41"):
-                        return True  # a Socket.IO DISCONNECT for the namespace
-                    if message.data == "2":
-                        await self._ws.send_str("3")
-        except TimeoutError:
+            return await asyncio.wait_for(self._until_closed(), timeout)
+        except asyncio.TimeoutError:
             return False
+
+    async def _until_closed(self) -> bool:
+        while True:
+            message = await self._ws.receive()
+            if message.type in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSED,
+                aiohttp.WSMsgType.CLOSING,
+                aiohttp.WSMsgType.ERROR,
+            ):
+                return True
+            if message.type is aiohttp.WSMsgType.TEXT and message.data.startswith("41"):
+                return True  # a Socket.IO DISCONNECT for the namespace
+            if message.data == "2":
+                await self._ws.send_str("3")
 
     async def close(self) -> None:
         """Close the websocket and its HTTP session."""
