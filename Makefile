@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck typecheck-oldest pytest bench clean
+.PHONY: demo test lint typecheck typecheck-oldest pytest pytest-oldest-python bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,33 @@ typecheck-oldest: $(OLDEST_VENV)/.installed
 pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 
-test: lint typecheck pytest typecheck-oldest
+# The runtime tests again on the oldest Python that pyproject.toml supports (3.10), in
+# a venv of its own, when the machine has that interpreter (pyenv's, on ours and CI's).
+PYTHON_OLDEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10))
+OLDEST_PY_VENV := .venv-python-oldest
+$(OLDEST_PY_VENV)/.installed: pyproject.toml
+	$(PYTHON_OLDEST) -m venv $(OLDEST_PY_VENV)
+	$(OLDEST_PY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(OLDEST_PY_VENV)/bin/python -m pip install -q -e '.[test]'
+	touch $@
+
+ifeq ($(PYTHON_OLDEST),)
+pytest-oldest-python:
+	@echo "pytest-oldest-python: no Python 3.10 interpreter found; set PYTHON_OLDEST to run the runtime tests on it"
+else
+pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM)
+	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+endif
+
+test: lint typecheck pytest typecheck-oldest pytest-oldest-python
+
+# Every benchmark, with the options docs/benchmarks.md and docs/reliability.md quote.
+bench: $(STAMP) $(NPM_STAMP)
+	$(PY) bench/runtime.py --rounds 7
+	$(PY) bench/rooms.py --trials 10
+	$(PY) bench/validation.py
+	$(PY) bench/soak.py
+	$(PY) bench/mypy_scale.py --repeat 7
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) node_modules .mypy_cache .pytest_cache
+	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) node_modules .mypy_cache .pytest_cache
