@@ -25,7 +25,7 @@ from pursocket.errors import ProtocolError
 from pursocket.protocol import Direction, EventKind, EventSpec, NamespaceSpec
 from pursocket.validation import EventValidators, InvalidInput, InvalidValue
 
-__all__ = ["InOrder", "InboundEvents", "LogLimiter", "invoke", "spawn"]
+__all__ = ["InOrder", "InboundEvents", "LogLimiter", "check_outgoing", "invoke", "spawn"]
 
 logger = logging.getLogger("pursocket")
 
@@ -51,6 +51,31 @@ async def invoke(handler: Callable[..., Any], *args: Any) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+def check_outgoing(
+    namespace: NamespaceSpec,
+    validators: Mapping[tuple[str, Direction, str], EventValidators],
+    direction: Direction,
+    event: str,
+    kind: EventKind,
+    payload: Any,
+) -> EventValidators:
+    """The validators of ``event``, which this side is about to send as ``kind``.
+
+    Raises ``ProtocolError`` if the namespace declares no such event in ``direction``,
+    or (with outgoing validation on) if ``payload`` is not its declared type.
+    """
+    spec = namespace.find(direction, event, kind)
+    checks = validators[(namespace.path, direction, spec.name)]
+    try:
+        checks.outgoing_payload(payload)
+    except InvalidValue as exc:
+        raise ProtocolError(
+            f'The payload sent as "{event}" in namespace "{namespace.name}" is not the '
+            f"declared type: {exc}"
+        ) from None
+    return checks
 
 
 class LogLimiter:

@@ -15,12 +15,12 @@ from socketio import packet
 
 from pursocket._calls import PendingCalls
 from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
-from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
+from pursocket._routing import InboundEvents, InOrder, LogLimiter, check_outgoing, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
-from pursocket.validation import EventValidators, InvalidValue, build_validators
+from pursocket.validation import EventValidators, build_validators
 
 __all__ = ["Client", "ClientNamespace"]
 
@@ -283,15 +283,8 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         self._outgoing(event, payload, EventKind.MSG)
         await self.client.sio.emit(event, (payload,), namespace=self.path)
 
-    def _outgoing(self, event: str, payload: Any, kind: EventKind) -> None:
-        spec = self.spec.find(Direction.C2S, event, kind)
-        try:
-            self._validators[(self.path, Direction.C2S, spec.name)].outgoing_payload(payload)
-        except InvalidValue as exc:
-            raise ProtocolError(
-                f'The payload sent as "{event}" in namespace "{self.name}" is not the '
-                f"declared type: {exc}"
-            ) from None
+    def _outgoing(self, event: str, payload: Any, kind: EventKind) -> EventValidators:
+        return check_outgoing(self.spec, self._validators, Direction.C2S, event, kind, payload)
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
         """Send the c2s Call ``event`` and return the server's validated response.
@@ -302,8 +295,8 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         that is not the declared response, or the connection ends first (code
         ``disconnected``, raised at once rather than after the timeout).
         """
-        self._outgoing(event, payload, EventKind.CALL)
-        spec = self.spec.find(Direction.C2S, event, EventKind.CALL)
+        validators = self._outgoing(event, payload, EventKind.CALL)
+        spec = validators.spec
         if self.sid is None:
             raise CallError(
                 "disconnected", "the namespace is not connected", namespace=self.name, event=event
@@ -312,7 +305,6 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         async def send(on_ack: Callable[..., None]) -> None:
             await self.client.sio.emit(event, (payload,), namespace=self.path, callback=on_ack)
 
-        validators = self._validators[(self.path, Direction.C2S, event)]
         return await self._pending.call(self.path, spec, send, timeout, validators.response)
 
     async def _connected(self) -> None:

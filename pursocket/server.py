@@ -19,12 +19,12 @@ from socketio import packet
 from pursocket._calls import PendingCalls
 from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
 from pursocket._engine import EngineIOServer
-from pursocket._routing import InboundEvents, InOrder, LogLimiter, invoke, spawn
+from pursocket._routing import InboundEvents, InOrder, LogLimiter, check_outgoing, invoke, spawn
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
-from pursocket.errors import CallError, ConnectionRefused, ProtocolError
+from pursocket.errors import CallError, ConnectionRefused
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
-from pursocket.validation import EventValidators, InvalidValue, build_validators
+from pursocket.validation import EventValidators, build_validators
 
 __all__ = ["Connection", "Server", "ServerNamespace"]
 
@@ -247,15 +247,10 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         """This process's open connections to the namespace, a snapshot."""
         return tuple(self._connections.values())
 
-    def _outgoing(self, event: str, payload: Any, kind: EventKind = EventKind.MSG) -> None:
-        spec = self.spec.find(Direction.S2C, event, kind)
-        try:
-            self._validators[(self.path, Direction.S2C, spec.name)].outgoing_payload(payload)
-        except InvalidValue as exc:
-            raise ProtocolError(
-                f'The payload sent as "{event}" in namespace "{self.name}" is not the '
-                f"declared type: {exc}"
-            ) from None
+    def _outgoing(
+        self, event: str, payload: Any, kind: EventKind = EventKind.MSG
+    ) -> EventValidators:
+        return check_outgoing(self.spec, self._validators, Direction.S2C, event, kind, payload)
 
     async def _connected(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         conn = Connection[ProtocolT, NamespaceT](self, sid, auth, environ)
@@ -390,9 +385,8 @@ class Connection(Generic[ProtocolT, NamespaceT]):
         the client answers with an error or with something that is not the declared
         response, or disconnects first (code ``disconnected``, raised at once).
         """
-        self.namespace._outgoing(event, payload, EventKind.CALL)
-        spec = self.namespace.spec.find(Direction.S2C, event, EventKind.CALL)
-        validators = self.namespace._validators[(self.namespace.path, Direction.S2C, event)]
+        validators = self.namespace._outgoing(event, payload, EventKind.CALL)
+        spec = validators.spec
         if not self._connected:
             raise CallError(
                 "disconnected", "the client has disconnected", namespace=spec.namespace, event=event
