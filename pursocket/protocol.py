@@ -268,17 +268,19 @@ def _fields(typed_dict: Any, path: str) -> dict[str, Any]:
             f"{path}: cannot resolve the annotation {exc.name!r}; protocol TypedDicts must be "
             f"defined at module level so their annotations can be resolved"
         ) from exc
-    return {key: _strip_qualifiers(value) for key, value in hints.items()}
+    return {key: unwrap_qualifiers(value)[1] for key, value in hints.items()}
 
 
 _QUALIFIERS = (Required, NotRequired, ReadOnly)
 
 
-def _strip_qualifiers(tp: Any) -> Any:
-    """``Required[X]``, ``NotRequired[X]`` and ``ReadOnly[X]`` wrap X; protocol keys keep X."""
-    while get_origin(tp) in _QUALIFIERS:
-        tp = get_args(tp)[0]
-    return tp
+def unwrap_qualifiers(annotation: Any) -> tuple[frozenset[Any], Any]:
+    """The ``Required``/``NotRequired``/``ReadOnly`` wrapping a TypedDict key's type, and that type."""
+    qualifiers: set[Any] = set()
+    while get_origin(annotation) in _QUALIFIERS:
+        qualifiers.add(get_origin(annotation))
+        annotation = get_args(annotation)[0]
+    return frozenset(qualifiers), annotation
 
 
 def _read_event(
@@ -315,7 +317,8 @@ def _read_event(
 
 
 _SCALARS: tuple[Any, ...] = (str, int, float, bool, bytes, type(None), None, Any)
-_UNION_ORIGINS: tuple[Any, ...] = (Union, types.UnionType)
+#: What ``get_origin`` gives for ``Union[X, Y]`` and for ``X | Y``.
+UNION_ORIGINS: tuple[Any, ...] = (Union, types.UnionType)
 
 
 def _check_json_type(tp: Any, path: str, seen: frozenset[int] = frozenset()) -> None:
@@ -332,7 +335,7 @@ def _check_json_type(tp: Any, path: str, seen: frozenset[int] = frozenset()) -> 
     if origin is Literal:
         if all(isinstance(arg, (str, int, bool)) or arg is None for arg in args):
             return
-    elif origin in _UNION_ORIGINS:
+    elif origin in UNION_ORIGINS:
         for arg in args:
             _check_json_type(arg, path, seen)
         return

@@ -9,7 +9,6 @@ declared shape.
 
 from __future__ import annotations
 
-import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union, get_args, get_origin
@@ -20,7 +19,13 @@ import typing_extensions
 from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
 from pursocket.errors import ProtocolError
-from pursocket.protocol import Direction, EventSpec, ProtocolModel
+from pursocket.protocol import (
+    UNION_ORIGINS,
+    Direction,
+    EventSpec,
+    ProtocolModel,
+    unwrap_qualifiers,
+)
 
 __all__ = [
     "EventValidators",
@@ -60,8 +65,6 @@ Validator = Callable[[Any], Any]
 # Binary attachments arrive as bytes; naming bytes a builtin type stops msgspec from
 # also accepting a base64 string where bytes are declared.
 _BINARY_TYPES = (bytes, bytearray)
-_UNION_ORIGINS: tuple[Any, ...] = (Union, types.UnionType)
-_QUALIFIERS: tuple[Any, ...] = (Required, NotRequired, ReadOnly)
 
 
 def _accept(value: Any) -> Any:
@@ -169,7 +172,7 @@ class _Rewriter:
         new_args = tuple(self.rewrite(arg) for arg in args)
         if all(new is old for new, old in zip(new_args, args, strict=True)):
             return tp
-        if origin in _UNION_ORIGINS:
+        if origin in UNION_ORIGINS:
             return Union[new_args]  # noqa: UP007 (a runtime union of computed members)
         return origin[new_args]
 
@@ -186,7 +189,7 @@ class _Rewriter:
         fields: dict[str, Any] = {}
         changed = False
         for name, annotation in hints.items():
-            qualifiers, inner = _unwrap(annotation)
+            qualifiers, inner = unwrap_qualifiers(annotation)
             new_inner = self.rewrite(inner)
             changed |= ReadOnly in qualifiers or new_inner is not inner
             fields[name] = (qualifiers, new_inner)
@@ -211,14 +214,6 @@ class _Rewriter:
         return rebuilt
 
 
-def _unwrap(annotation: Any) -> tuple[frozenset[Any], Any]:
-    qualifiers: set[Any] = set()
-    while get_origin(annotation) in _QUALIFIERS:
-        qualifiers.add(get_origin(annotation))
-        annotation = get_args(annotation)[0]
-    return frozenset(qualifiers), annotation
-
-
 def _may_hold_bytes(tp: Any, seen: frozenset[int] = frozenset()) -> bool:
     if tp is Any or tp in _BINARY_TYPES:
         return True
@@ -226,7 +221,9 @@ def _may_hold_bytes(tp: Any, seen: frozenset[int] = frozenset()) -> bool:
         if id(tp) in seen:
             return False
         hints = typing.get_type_hints(tp, include_extras=True)
-        return any(_may_hold_bytes(_unwrap(h)[1], seen | {id(tp)}) for h in hints.values())
+        return any(
+            _may_hold_bytes(unwrap_qualifiers(h)[1], seen | {id(tp)}) for h in hints.values()
+        )
     if get_origin(tp) is Literal:
         return False
     return any(_may_hold_bytes(arg, seen) for arg in get_args(tp))
