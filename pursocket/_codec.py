@@ -112,6 +112,7 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
         self.checked = False
         #: Why the payload is invalid, when decoding found it so; ``None`` otherwise.
         self.rejection: str | None = None
+        self._attachment_bytes = 0
         if (
             binary is None
             and packet_type == sio_packet.EVENT
@@ -237,8 +238,9 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
         if len(self.attachments) >= self.attachment_count:
             raise MalformedPacket("more binary attachments arrived than the packet announced")
         self.attachments.append(attachment)
+        self._attachment_bytes += len(attachment)
         limit = self.max_attachment_bytes
-        if limit is not None and sum(map(len, self.attachments)) > limit:
+        if limit is not None and self._attachment_bytes > limit:
             raise MalformedPacket(f"the binary attachments of one packet exceed {limit} bytes")
         if len(self.attachments) < self.attachment_count:
             return False
