@@ -1,7 +1,8 @@
 """Protocol declaration markers and the immutable protocol model.
 
 A protocol is a nested ``TypedDict``: namespace -> direction (``c2s`` or ``s2c``)
--> event -> ``Msg[Payload]`` or ``Call[Request, Response]``. It is read exactly once
+-> event -> ``Msg[Payload]`` or ``Call[Request, Response]``; a namespace may also
+declare ``auth``, the object a client sends when it connects. It is read exactly once
 into a :class:`ProtocolModel`; dispatch, validation and exports all read that model
 and never look at the ``TypedDict`` classes again.
 """
@@ -27,6 +28,7 @@ from typing_extensions import (
 from pursocket.errors import ProtocolError
 
 __all__ = [
+    "AUTH_KEY",
     "RESERVED_EVENT_NAMES",
     "Call",
     "Direction",
@@ -131,7 +133,7 @@ class EventSpec:
 
 @attrs.frozen
 class NamespaceSpec:
-    """One namespace: its Socket.IO path and its events in each direction."""
+    """One namespace: its Socket.IO path, its auth and its events in each direction."""
 
     protocol_name: str
     name: str
@@ -139,6 +141,15 @@ class NamespaceSpec:
     path: str
     c2s: Mapping[str, EventSpec]
     s2c: Mapping[str, EventSpec]
+    #: The declared type of the ``auth`` a client sends in its CONNECT packet to this
+    #: namespace, or ``None`` when the namespace declares no ``auth`` key (any auth is
+    #: accepted unchecked). A declared ``auth: None`` is ``NoneType``, not ``None``.
+    auth_type: Any = None
+
+    @property
+    def auth_path(self) -> str:
+        """Where the auth sits in the protocol, e.g. ``AppProtocol.lobby.auth``."""
+        return f"{self.protocol_name}.{self.name}.auth"
 
     def events(self, direction: Direction) -> Mapping[str, EventSpec]:
         """The events this namespace declares in ``direction``."""
@@ -226,13 +237,19 @@ def _read_protocol_once(protocol: Any) -> ProtocolModel:
                 f'"/" (the key "admin" is the Socket.IO namespace /admin)'
             )
         directions: dict[Direction, Mapping[str, EventSpec]] = {}
+        auth_type: Any = None
         for dir_key, dir_type in _fields(ns_type, ns_path).items():
             dir_path = f"{ns_path}.{dir_key}"
+            if dir_key == AUTH_KEY:
+                _check_auth_type(dir_type, dir_path)
+                auth_type = dir_type
+                continue
             try:
                 direction = Direction(dir_key)
             except ValueError:
                 raise ProtocolError(
-                    f'{dir_path}: a namespace may only have the keys "c2s" and "s2c", got "{dir_key}"'
+                    f'{dir_path}: a namespace may only have the keys "auth", "c2s" and "s2c", '
+                    f'got "{dir_key}"'
                 ) from None
             if not is_typeddict(dir_type):
                 raise ProtocolError(
@@ -251,12 +268,36 @@ def _read_protocol_once(protocol: Any) -> ProtocolModel:
             path="/" if ns_name == "/" else f"/{ns_name}",
             c2s=directions.get(Direction.C2S, empty),
             s2c=directions.get(Direction.S2C, empty),
+            auth_type=auth_type,
         )
     if not namespaces:
         raise ProtocolError(f"{name}: a protocol must declare at least one namespace")
     return ProtocolModel(
         name=name, protocol=protocol, namespaces=types.MappingProxyType(namespaces)
     )
+
+
+#: The namespace key that declares what a client sends as ``auth`` when it connects.
+AUTH_KEY = "auth"
+
+
+def _check_auth_type(tp: Any, path: str) -> None:
+    """Refuse an auth type that is not a JSON object (optionally or ``None``).
+
+    Socket.IO carries auth as the CONNECT packet's JSON object: the official JS
+    client only sends an object, and a Node server refuses anything else.
+    """
+    members = get_args(tp) if get_origin(tp) in UNION_ORIGINS else (tp,)
+    for member in members:
+        is_object = is_typeddict(member) or (
+            get_origin(member) is dict and get_args(member)[:1] == (str,)
+        )
+        if not (is_object or member is type(None)):
+            raise ProtocolError(
+                f'{path}: expected a TypedDict (or dict[str, T]), optionally "| None", '
+                f"since Socket.IO sends auth as a JSON object; got {_describe(tp)}"
+            )
+    _check_json_type(tp, path)
 
 
 def _fields(typed_dict: Any, path: str) -> dict[str, Any]:

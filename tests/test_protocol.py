@@ -166,8 +166,67 @@ def test_direction_keys_are_c2s_and_s2c() -> None:
 
     refused(
         AppProtocol,
-        'AppProtocol.lobby.toServer: a namespace may only have the keys "c2s" and "s2c", '
-        'got "toServer"',
+        'AppProtocol.lobby.toServer: a namespace may only have the keys "auth", "c2s" and '
+        '"s2c", got "toServer"',
+    )
+
+
+class LoginToken(TypedDict):
+    token: str
+
+
+def protocol_with_auth(auth_type: Any) -> Any:
+    """``AppProtocol.lobby`` declaring ``auth: <auth_type>``, with one c2s event."""
+
+    class Lobby(TypedDict):
+        auth: auth_type  # type: ignore[valid-type]
+        c2s: TypedDict("C2S", {"chat": Msg[str]})
+
+    class AppProtocol(TypedDict):
+        lobby: Lobby
+
+    return AppProtocol
+
+
+@pytest.mark.parametrize(
+    "auth_type",
+    [LoginToken, LoginToken | None, dict[str, int], dict[str, str] | LoginToken],
+)
+def test_a_namespace_may_declare_its_auth(auth_type: Any) -> None:
+    lobby = read_protocol(protocol_with_auth(auth_type)).namespace("lobby")
+    assert (lobby.auth_type, lobby.auth_path) == (auth_type, "AppProtocol.lobby.auth")
+    assert list(lobby.c2s) == ["chat"]
+
+
+def test_a_namespace_without_auth_has_no_auth_type() -> None:
+    assert read_protocol(AppProtocol).namespace("lobby").auth_type is None
+
+
+AUTH_IS_AN_OBJECT = (
+    'expected a TypedDict (or dict[str, T]), optionally "| None", since Socket.IO sends '
+    "auth as a JSON object"
+)
+
+
+@pytest.mark.parametrize(
+    ("auth_type", "message"),
+    [
+        (str, "str"),
+        (list[LoginToken], "list[tests.test_protocol.LoginToken]"),
+        (LoginToken | int, "tests.test_protocol.LoginToken | int"),
+    ],
+)
+def test_auth_must_be_a_json_object(auth_type: Any, message: str) -> None:
+    refused(
+        protocol_with_auth(auth_type), f"AppProtocol.lobby.auth: {AUTH_IS_AN_OBJECT}; got {message}"
+    )
+
+
+def test_auth_must_have_a_json_form() -> None:
+    refused(
+        protocol_with_auth(dict[str, complex]),
+        "AppProtocol.lobby.auth[str]: complex has no JSON form; use a TypedDict, list[T], "
+        "dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of these",
     )
 
 

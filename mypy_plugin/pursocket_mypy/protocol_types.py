@@ -37,6 +37,9 @@ DESCRIPTION: Final[dict[Direction, str]] = {
     "s2c": "server-to-client (s2c)",
 }
 
+#: The namespace key that declares what a client sends as auth (as ``pursocket.protocol``).
+AUTH_KEY: Final = "auth"
+
 #: Event names Socket.IO keeps for its own lifecycle (as ``pursocket.protocol`` refuses them).
 RESERVED_EVENT_NAMES: Final = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
@@ -95,6 +98,10 @@ class NamespaceView:
         if marker.type.fullname == fullnames.CALL and len(marker.args) == 2:
             return EventSpec(self.name, direction, event, "Call", marker.args[0], marker.args[1])
         return None
+
+    def auth(self) -> Type | None:
+        """The declared ``auth`` type; ``None`` if the namespace declares no ``auth`` key."""
+        return self._typed_dict.items.get(AUTH_KEY)
 
     def _events(self, direction: Direction) -> TypedDictType | None:
         declared = self._typed_dict.items.get(direction)
@@ -178,9 +185,12 @@ def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
             )
         for dir_key, dir_declared in namespace.items.items():
             dir_path = f"{ns_path}.{dir_key}"
+            if dir_key == AUTH_KEY:
+                problems += _auth_problems(dir_declared, dir_path, options)
+                continue
             if dir_key not in DIRECTIONS:
                 problems.append(
-                    f'{dir_path}: a namespace may only have the keys "c2s" and "s2c", '
+                    f'{dir_path}: a namespace may only have the keys "auth", "c2s" and "s2c", '
                     f'got "{dir_key}"'
                 )
                 continue
@@ -211,6 +221,31 @@ def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
     if not protocol.items:
         problems.append(f"{name}: a protocol must declare at least one namespace")
     return problems
+
+
+def _auth_problems(declared: Type, path: str, options: Options) -> list[str]:
+    """Why ``declared`` is not a JSON object type (optionally ``| None``), as auth must be."""
+    proper = get_proper_type(declared)
+    members = proper.items if isinstance(proper, UnionType) else [declared]
+    for member in members:
+        item = get_proper_type(member)
+        is_object = typed_dict(member) is not None or (
+            isinstance(item, Instance)
+            and item.type.fullname == "builtins.dict"
+            and len(item.args) == 2
+            and _is_str(item.args[0])
+        )
+        if not (is_object or isinstance(item, NoneType)):
+            return [
+                f'{path}: expected a TypedDict (or dict[str, T]), optionally "| None", since '
+                f"Socket.IO sends auth as a JSON object; got {format_type(proper, options)}"
+            ]
+    return _json_problems(declared, path, options)
+
+
+def _is_str(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == "builtins.str"
 
 
 def _is_marker(marker: Instance, fullname: str, arity: int) -> bool:
@@ -253,8 +288,7 @@ def _json_problems(
         if fullname == "builtins.list" and len(typ.args) == 1:
             return _json_problems(typ.args[0], f"{path}[]", options, seen)
         if fullname == "builtins.dict" and len(typ.args) == 2:
-            key = get_proper_type(typ.args[0])
-            if isinstance(key, Instance) and key.type.fullname == "builtins.str":
+            if _is_str(typ.args[0]):
                 return _json_problems(typ.args[1], f"{path}[str]", options, seen)
     return [
         f"{path}: {format_type(typ, options)} has no JSON form; use a TypedDict, list[T], "
