@@ -1,0 +1,94 @@
+"""The registry of export formats that ``pursocket export FORMAT MODULE:NAME`` writes.
+
+Every format is generated from the one :class:`~pursocket.protocol.ProtocolModel` that
+the runtime reads (``read_protocol``), never from a second description of the protocol.
+
+A format is an :class:`ExportFormat`: a name, a one-line summary for ``--help``, and a
+``render`` function that takes the model and the :class:`ExportOptions` and returns the
+whole text of the file. ``render`` must be deterministic (same protocol and options,
+same text), which is what ``pursocket export ... --check`` relies on, and raises
+:class:`ExportError` for a type that has no form in its target format.
+
+Adding a format is two steps:
+
+1. write a module in this package with a function
+   ``render(model: ProtocolModel, options: ExportOptions) -> str``;
+2. add one :class:`ExportFormat` entry for it to :data:`FORMATS` below.
+
+The format modules are imported only when their format is used, so a format's
+dependencies cost nothing to the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import attrs
+
+from pursocket.errors import PursocketError
+from pursocket.protocol import ProtocolModel
+
+__all__ = ["FORMATS", "ExportError", "ExportFormat", "ExportOptions", "export"]
+
+
+class ExportError(PursocketError):
+    """The protocol uses something the target format cannot express.
+
+    The message names the type, where in the protocol it is, and what to do instead.
+    """
+
+
+@attrs.frozen
+class ExportOptions:
+    """What the command line passes to every format; each format reads what it needs."""
+
+    #: Where the text will be written (``-o``), or ``None`` for standard output. A
+    #: format may choose its syntax from the suffix (AsyncAPI writes YAML for ``.yaml``).
+    output: Path | None = None
+    #: A document title (AsyncAPI ``info.title``); ``None`` means the protocol's name.
+    title: str | None = None
+    #: The API's version (AsyncAPI ``info.version``); ``None`` means ``0.0.0``.
+    api_version: str | None = None
+
+
+Render = Callable[[ProtocolModel, ExportOptions], str]
+
+
+@attrs.frozen
+class ExportFormat:
+    """One export format: its name on the command line and the function that writes it."""
+
+    name: str
+    summary: str
+    #: ``"package.module:function"``, imported when the format is used.
+    renderer: str
+
+    def render(self, model: ProtocolModel, options: ExportOptions) -> str:
+        """The whole text of the exported file."""
+        module_name, _, function_name = self.renderer.partition(":")
+        render: Render = getattr(importlib.import_module(module_name), function_name)
+        return render(model, options)
+
+
+#: Every format, by the name ``pursocket export FORMAT`` accepts.
+FORMATS: Mapping[str, ExportFormat] = {
+    export_format.name: export_format
+    for export_format in (
+        ExportFormat(
+            name="jsonschema",
+            summary="JSON Schema 2020-12: $defs per named type, and an index of every event",
+            renderer="pursocket.exports.jsonschema:render",
+        ),
+    )
+}
+
+
+def export(format_name: str, model: ProtocolModel, options: ExportOptions | None = None) -> str:
+    """The text ``pursocket export format_name`` writes for ``model``.
+
+    Raises ``KeyError`` for an unknown format name and :class:`ExportError` for a type
+    the format cannot express.
+    """
+    return FORMATS[format_name].render(model, options or ExportOptions())
