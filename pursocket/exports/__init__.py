@@ -77,6 +77,17 @@ FORMATS: Mapping[str, ExportFormat] = {
     export_format.name: export_format
     for export_format in (
         ExportFormat(
+            name="typescript",
+            summary="a TypeScript module typing socket.io-client's Socket for each namespace",
+            renderer="pursocket.exports.typescript:render",
+        ),
+        ExportFormat(
+            name="asyncapi",
+            summary="AsyncAPI 3.0.0: a channel per namespace, a message and an operation per "
+            "event; YAML when -o ends in .yaml",
+            renderer="pursocket.exports.asyncapi:render",
+        ),
+        ExportFormat(
             name="jsonschema",
             summary="JSON Schema 2020-12: $defs per named type, and an index of every event",
             renderer="pursocket.exports.jsonschema:render",

@@ -1,11 +1,13 @@
 """``pursocket export jsonschema``: the protocol as one JSON Schema 2020-12 document.
 
 The document has a ``$defs`` entry per named type (one per ``TypedDict``, plus
-``PursocketError``, the error answer of a Call) and an index of every event under
-``events``: ``events[namespace][direction][event]`` holds the event's ``kind``
-(``Msg`` or ``Call``), the namespace's Socket.IO ``path``, the ``payload`` schema and,
-for a Call, the ``response`` schema. A validator checks a payload against, for
-example, ``{"$ref": "schema.json#/events/lobby/c2s/chat/payload"}``.
+``PursocketError``, the error answer of a Call) and an index of the protocol under
+``namespaces``: ``namespaces[namespace]`` holds the namespace's Socket.IO ``path``,
+the schema of its ``auth`` when it declares one, and its ``c2s`` and ``s2c`` events
+(both always present); ``namespaces[namespace][direction][event]`` holds the event's
+``kind`` (``Msg`` or ``Call``), its ``payload`` schema and, for a Call, its
+``response`` schema. A validator checks a payload against, for example,
+``{"$ref": "schema.json#/namespaces/lobby/c2s/chat/payload"}``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from pursocket.exports import ExportOptions
 from pursocket.exports.schema import protocol_schemas
-from pursocket.protocol import ProtocolModel
+from pursocket.protocol import Direction, ProtocolModel
 
 __all__ = ["DIALECT", "render", "schema_document"]
 
@@ -27,25 +29,25 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def schema_document(model: ProtocolModel, options: ExportOptions) -> dict[str, Any]:
     """The JSON Schema document of ``model``, as a JSON-compatible value."""
     schemas = protocol_schemas(model, ref_template="#/$defs/{name}")
-    events: dict[str, Any] = {}
+    namespaces: dict[str, Any] = {}
+    for ns in model.namespaces.values():
+        namespaces[ns.name] = {
+            "path": ns.path,
+            **({"auth": schemas.auth[ns.name]} if ns.name in schemas.auth else {}),
+            **{direction.value: {} for direction in Direction},
+        }
     for event in schemas.events:
         spec = event.spec
-        entry: dict[str, Any] = {
-            "kind": spec.kind.value,
-            "path": model.namespaces[spec.namespace].path,
-            "payload": event.payload,
-        }
+        entry: dict[str, Any] = {"kind": spec.kind.value, "payload": event.payload}
         if event.response is not None:
             entry["response"] = event.response
-        events.setdefault(spec.namespace, {}).setdefault(spec.direction.value, {})[spec.name] = (
-            entry
-        )
+        namespaces[spec.namespace][spec.direction.value][spec.name] = entry
     return {
         "$schema": DIALECT,
         "title": options.title or model.name,
         **({"description": doc} if (doc := _docstring(model.protocol)) else {}),
         "$defs": dict(schemas.components),
-        "events": events,
+        "namespaces": namespaces,
     }
 
 

@@ -28,7 +28,14 @@ import typing_extensions
 from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
 from pursocket.exports import ExportError
-from pursocket.protocol import UNION_ORIGINS, Direction, EventSpec, ProtocolModel, unwrap_qualifiers
+from pursocket.protocol import (
+    UNION_ORIGINS,
+    Direction,
+    EventSpec,
+    NamespaceSpec,
+    ProtocolModel,
+    unwrap_qualifiers,
+)
 
 __all__ = [
     "BINARY_SCHEMA",
@@ -82,13 +89,16 @@ class EventSchemas:
 
 @attrs.frozen
 class ProtocolSchemas:
-    """JSON Schema for a whole protocol: named components and every event's schemas."""
+    """JSON Schema for a whole protocol: named components, auth and every event's schemas."""
 
     #: Named types (one per ``TypedDict``) by component name, sorted by name; the
     #: schemas refer to them with the ``ref_template`` given to :func:`protocol_schemas`.
     components: Mapping[str, Mapping[str, Any]]
     #: Every event, namespace by namespace, c2s before s2c, in declaration order.
     events: tuple[EventSchemas, ...]
+    #: The schema of the ``auth`` each namespace declares, by namespace name (only
+    #: the namespaces that declare one).
+    auth: Mapping[str, Mapping[str, Any]]
 
 
 def protocol_schemas(model: ProtocolModel, ref_template: str) -> ProtocolSchemas:
@@ -103,16 +113,18 @@ def protocol_schemas(model: ProtocolModel, ref_template: str) -> ProtocolSchemas
         for direction in Direction
         for spec in ns.events(direction).values()
     ]
+    with_auth = [ns for ns in model.namespaces.values() if ns.auth_type is not None]
     rewriter = _Rewriter()
     exported: list[Any] = []
     for spec in specs:
         exported.append(rewriter.rewrite(spec.payload_type))
         exported.append(rewriter.rewrite(spec.response_type) if spec.is_call else None)
+    exported.extend(rewriter.rewrite(ns.auth_type) for ns in with_auth)
     _check_unique_names(rewriter.originals())
     try:
         schemas, components = msgspec.json.schema_components(exported, ref_template=ref_template)
     except (TypeError, ValueError) as exc:
-        raise _locate_failure(specs, exported, exc) from None
+        raise _locate_failure(specs, with_auth, exported, exc) from None
     order = rewriter.key_orders()
     events = tuple(
         EventSchemas(
@@ -122,6 +134,10 @@ def protocol_schemas(model: ProtocolModel, ref_template: str) -> ProtocolSchemas
         )
         for index, spec in enumerate(specs)
     )
+    auth = {
+        ns.name: _finish(schemas[2 * len(specs) + index], order)
+        for index, ns in enumerate(with_auth)
+    }
     finished = {name: _finish(schema, order, name) for name, schema in components.items()}
     if ERROR_SCHEMA_NAME in finished:
         raise ExportError(
@@ -129,22 +145,28 @@ def protocol_schemas(model: ProtocolModel, ref_template: str) -> ProtocolSchemas
             f"answer of Calls, exported under that name; rename the TypedDict"
         )
     finished[ERROR_SCHEMA_NAME] = dict(ERROR_SCHEMA)
-    return ProtocolSchemas(components=dict(sorted(finished.items())), events=events)
+    return ProtocolSchemas(components=dict(sorted(finished.items())), events=events, auth=auth)
 
 
-def _locate_failure(specs: list[EventSpec], exported: list[Any], exc: Exception) -> ExportError:
-    """The ExportError naming the first event whose type msgspec cannot describe."""
-    for index, spec in enumerate(specs):
-        for part, tp in (("payload", exported[2 * index]), ("response", exported[2 * index + 1])):
-            try:
-                msgspec.json.schema(tp)
-            except (TypeError, ValueError) as part_exc:
-                return ExportError(
-                    f"{spec.path} ({part}): {part_exc}; this type has no JSON Schema form, "
-                    f"so no export can describe it. Use a TypedDict, list[T], dict[str, T], "
-                    f"str, int, float, bool, None, bytes, a Literal, or a union of these"
-                )
-    return ExportError(f"{specs[0].protocol_name}: no JSON Schema form: {exc}")
+def _locate_failure(
+    specs: list[EventSpec], with_auth: list[NamespaceSpec], exported: list[Any], exc: Exception
+) -> ExportError:
+    """The ExportError naming the first type that msgspec cannot describe, and where it is."""
+    places = [
+        f"{spec.path} ({part})"
+        for spec in specs
+        for part in (("payload", "response") if spec.is_call else ("payload", "-"))
+    ] + [ns.auth_path for ns in with_auth]
+    for place, tp in zip(places, exported, strict=True):
+        try:
+            msgspec.json.schema(tp)
+        except (TypeError, ValueError) as part_exc:
+            return ExportError(
+                f"{place}: {part_exc}; this type has no JSON Schema form, so no export can "
+                f"describe it. Use a TypedDict, list[T], dict[str, T], str, int, float, bool, "
+                f"None, bytes, a Literal, or a union of these"
+            )
+    return ExportError(f"{places[0]}: no JSON Schema form: {exc}")
 
 
 def _check_unique_names(originals: Iterator[Any]) -> None:
