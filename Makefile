@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,server]'
 	touch $(STAMP)
 
 # The official npm socket.io packages (package.json): interop tests and the chat page use them.
@@ -54,12 +54,13 @@ pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 
 # The runtime tests again on the oldest Python that pyproject.toml supports (3.10), in
 # a venv of its own, when the machine has that interpreter (pyenv's, on ours and CI's).
+# The benchmarks' smoke runs are left to the main run: they test the benchmarks, not Python.
 PYTHON_OLDEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10))
 OLDEST_PY_VENV := .venv-python-oldest
 $(OLDEST_PY_VENV)/.installed: pyproject.toml
 	$(PYTHON_OLDEST) -m venv $(OLDEST_PY_VENV)
 	$(OLDEST_PY_VENV)/bin/python -m pip install -q --upgrade pip
-	$(OLDEST_PY_VENV)/bin/python -m pip install -q -e '.[test]'
+	$(OLDEST_PY_VENV)/bin/python -m pip install -q -e '.[test,server]'
 	touch $@
 
 ifeq ($(PYTHON_OLDEST),)
@@ -67,14 +68,17 @@ pytest-oldest-python:
 	@echo "pytest-oldest-python: no Python 3.10 interpreter found; set PYTHON_OLDEST to run the runtime tests on it"
 else
 pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM)
-	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_bench_runtime.py
 endif
 
 test: lint typecheck pytest typecheck-oldest pytest-oldest-python
 
 # Every benchmark, with the options docs/benchmarks.md and docs/reliability.md quote.
 bench: $(STAMP) $(NPM_STAMP)
-	$(PY) bench/runtime.py --rounds 7
+	$(PY) bench/runtime.py --rounds 5
+	$(PY) bench/runtime.py --stacks --rounds 5
+	$(PY) bench/scaleout.py --rounds 5
+	$(PY) bench/memory.py
 	$(PY) bench/rooms.py --trials 10
 	$(PY) bench/validation.py
 	$(PY) bench/soak.py

@@ -8,7 +8,10 @@ for that line before it starts measuring.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -40,3 +43,67 @@ async def wait_until_ready(process: asyncio.subprocess.Process, name: str) -> No
     line = await asyncio.wait_for(process.stdout.readline(), 30)
     if line.strip() != b"ready":
         raise RuntimeError(f"{name} did not start")
+
+
+BENCH = Path(__file__).resolve().parent
+
+
+class ServerProcess:
+    """One benchmark server in a subprocess on a free loopback port.
+
+    ``kind`` is ``pursocket`` or ``raw`` (bench/bench_server.py, on ``stack``, with a
+    Redis manager when ``redis`` is a URL) or ``node`` (bench/node_server.mjs).
+    """
+
+    def __init__(
+        self, kind: str, stack: str = "fast", redis: str | None = None, channel: str = ""
+    ) -> None:
+        self.kind = kind
+        self.stack = stack
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: asyncio.subprocess.Process | None = None
+        if kind == "node":
+            self.command = ["node", str(BENCH / "node_server.mjs"), str(self.port)]
+        else:
+            self.command = [sys.executable, str(BENCH / "bench_server.py"), kind, str(self.port)]
+            self.command += ["--stack", stack]
+            if redis:
+                self.command += ["--redis", redis, "--channel", channel or "pursocket-bench"]
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def rss_bytes(self) -> int:
+        """The server process's resident memory now (Linux ``/proc``)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS line in /proc/PID/status")
+
+    async def __aenter__(self) -> ServerProcess:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command, stdout=asyncio.subprocess.PIPE
+        )
+        await wait_until_ready(self.process, f"the {self.kind} server")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+async def run_load(**options: Any) -> dict[str, Any]:
+    """Run bench/load.mjs with ``options`` (its JSON argument); return what it printed."""
+    process = await asyncio.create_subprocess_exec(
+        "node", str(BENCH / "load.mjs"), json.dumps(options),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"load.mjs {options['scenario']} failed: {err.decode().strip()}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result

@@ -12,6 +12,7 @@ from typing import Literal, TypedDict
 
 import uvicorn
 
+from examples.serving import UVICORN_OPTIONS, run
 from pursocket import (
     Call,
     CallError,
@@ -166,7 +167,12 @@ async def expect(seen: asyncio.Queue[str], count: int) -> None:
 async def main() -> None:
     server = build_server()
     config = uvicorn.Config(
-        server.asgi_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        server.asgi_app(),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        **UVICORN_OPTIONS,
     )
     web = uvicorn.Server(config)
     serving = asyncio.create_task(web.serve())
@@ -213,4 +219,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(main())

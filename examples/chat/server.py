@@ -13,7 +13,6 @@ The page loads the official npm ``socket.io-client`` from ``node_modules`` (run
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from typing import Any, Literal
 import socketio
 import uvicorn
 
+from examples import serving
 from examples.chat.protocol import (
     ChatLine,
     ChatProtocol,
@@ -226,7 +226,9 @@ async def serve(host: str, port: int) -> None:
         ) from None
     listener.listen(128)
     bound_port = listener.getsockname()[1]
-    config = uvicorn.Config(chat.asgi_app(), log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        chat.asgi_app(), log_level="warning", lifespan="off", **serving.UVICORN_OPTIONS
+    )
     where = f"Redis at {redis_url}" if redis_url else "memory"
     print(
         f"Chat demo at http://{host}:{bound_port} (state in {where}); "
@@ -247,7 +249,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve(args.host, args.port))
+    serving.run(serve(args.host, args.port))
 
 
 if __name__ == "__main__":
