@@ -12,6 +12,7 @@ from pursocket.errors import (
     ConnectionRefused,
     ProtocolError,
     PursocketError,
+    StateNotSet,
 )
 from pursocket.protocol import Call, Msg, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
@@ -35,6 +36,7 @@ __all__ = [
     "PursocketError",
     "Server",
     "ServerNamespace",
+    "StateNotSet",
     "read_protocol",
 ]
 

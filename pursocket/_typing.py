@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["CallHandlerDecorator", "MsgHandlerDecorator"]
+__all__ = ["CallHandlerDecorator", "GuardDecorator", "MsgHandlerDecorator"]
 
 # Covariant because the protocols never use them: they only carry information for the
 # plugin (the handle the decorator came from and the event it registers for).
@@ -33,4 +33,16 @@ class CallHandlerDecorator(Protocol[_HandleT_co, _EventT_co]):
 
     def __call__(self, handler: _HandlerT, /) -> _HandlerT:
         """Register ``handler`` and return it unchanged."""
+        ...
+
+
+class GuardDecorator(Protocol[_HandleT_co, _EventT_co]):
+    """What ``Server.guard(...)`` returns: registers a connect guard and returns it unchanged.
+
+    With the plugin the type arguments are the server and the ``Literal`` names of the
+    namespaces the guard guards.
+    """
+
+    def __call__(self, guard: _HandlerT, /) -> _HandlerT:
+        """Register ``guard`` and return it unchanged."""
         ...

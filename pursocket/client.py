@@ -20,7 +20,7 @@ from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
-from pursocket.validation import EventValidators, build_validators
+from pursocket.validation import EventValidators, InvalidValue, auth_validator, build_validators
 
 __all__ = ["Client", "ClientNamespace"]
 
@@ -36,6 +36,16 @@ DEFAULT_CALL_TIMEOUT = 5.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: How long ``disconnect`` lets queued packets leave before closing the transport.
 _FLUSH_TIMEOUT = 1.0
+
+
+class _NoAuth:
+    """The ``auth`` of a namespace that was given none: it sends ``connect()``'s."""
+
+    def __repr__(self) -> str:
+        return "<no auth of its own>"
+
+
+_NO_AUTH: Any = _NoAuth()
 
 
 class Client(Generic[ProtocolT]):
@@ -76,16 +86,22 @@ class Client(Generic[ProtocolT]):
             self._validators, Direction.S2C, max_attachment_bytes=None
         )
         self._namespaces: dict[str, ClientNamespace[ProtocolT, Any]] = {}
+        self._auth: dict[str, Any] = {}
         self._by_path: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         #: The underlying ``socketio.AsyncClient``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
         self.sio: socketio.AsyncClient = _SocketIOClient(self._by_path, ordered, **options)
 
-    def namespace(self, name: str) -> ClientNamespace[ProtocolT, Any]:
+    def namespace(self, name: str, *, auth: Any = _NO_AUTH) -> ClientNamespace[ProtocolT, Any]:
         """Declare (or get again) the namespace ``name``; :meth:`connect` connects it.
 
-        Returns the same object on every call. ``ProtocolError`` if the protocol does
-        not declare it.
+        ``auth`` is what this namespace sends in its CONNECT packet (the server's
+        ``conn.auth``), checked against the namespace's declared ``auth`` when
+        :meth:`connect` runs; a namespace given none sends ``connect()``'s ``auth``.
+        Each namespace sends its own CONNECT packet, so namespaces with different
+        auth types share one connection. Returns the same object on every call (a
+        later ``auth`` replaces the earlier one). ``ProtocolError`` if the protocol
+        does not declare the namespace.
         """
         namespace = self._namespaces.get(name)
         if namespace is None:
@@ -93,6 +109,8 @@ class Client(Generic[ProtocolT]):
             namespace = ClientNamespace[ProtocolT, Any](self, spec, self._validators)
             self._namespaces[name] = namespace
             self._by_path[spec.path] = namespace
+        if auth is not _NO_AUTH:
+            self._auth[name] = auth
         return namespace
 
     async def connect(
@@ -108,10 +126,12 @@ class Client(Generic[ProtocolT]):
         """Connect every namespace declared with :meth:`namespace`.
 
         Returns once the server has accepted each one, waiting up to ``wait_timeout``
-        seconds for its connect handlers. ``auth`` is sent with every namespace's
-        CONNECT packet. Raises :class:`~pursocket.ConnectError` (carrying the
-        server's message and data) if a namespace is refused or the server cannot be
-        reached.
+        seconds for its connect handlers. ``auth`` is sent in the CONNECT packet of
+        every namespace that was given no auth of its own (nothing is sent for
+        ``None``). Before anything is sent, each namespace's auth is checked against
+        the auth its protocol declares: ``ProtocolError`` says which does not fit and
+        why. Raises :class:`~pursocket.ConnectError` (carrying the server's message
+        and data) if a namespace is refused or the server cannot be reached.
         """
         if not self._namespaces:
             raise ProtocolError(
@@ -119,12 +139,13 @@ class Client(Generic[ProtocolT]):
             )
         if self.sio.connected:
             raise ConnectError("This client is already connected; call disconnect() first")
+        sent = {ns.path: self._checked_auth(ns.spec, auth) for ns in self._namespaces.values()}
         for namespace in self._namespaces.values():
             namespace._refusal = None
         try:
             await self.sio.connect(
                 url,
-                auth=auth,
+                auth=_AuthByNamespace(sent),
                 headers=dict(headers or {}),
                 transports=transports,
                 namespaces=list(self._by_path),
@@ -155,6 +176,20 @@ class Client(Generic[ProtocolT]):
             raise ConnectError(
                 f"Could not connect to {url}: the server did not accept namespace {unanswered} "
                 f"within {wait_timeout:g} s (pass a larger wait_timeout for slow connect handlers)"
+            ) from None
+
+    def _checked_auth(self, spec: NamespaceSpec, shared: Any) -> Any:
+        own = self._auth.get(spec.name, _NO_AUTH)
+        value = shared if own is _NO_AUTH else own
+        try:
+            return auth_validator(spec)(value)
+        except InvalidValue as exc:
+            given = (
+                "connect(auth=...)" if own is _NO_AUTH else f'namespace("{spec.name}", auth=...)'
+            )
+            raise ProtocolError(
+                f"The auth given to {given} does not fit {spec.auth_path}, the auth namespace "
+                f'"{spec.name}" declares: {exc}'
             ) from None
 
     async def disconnect(self) -> None:
@@ -397,6 +432,13 @@ class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         self._pursocket_early.clear()
         await super()._handle_eio_disconnect(reason)
 
+    async def _send_packet(self, pkt: packet.Packet) -> None:
+        # python-socketio puts one auth in every namespace's CONNECT packet (``{}`` for
+        # none); each namespace sends its own, and nothing when it has none.
+        if pkt.packet_type == packet.CONNECT and isinstance(self.connection_auth, _AuthByNamespace):
+            pkt.data = self.connection_auth.get(pkt.namespace or "/")
+        await super()._send_packet(pkt)
+
     def _pursocket_forget(self, path: str) -> None:
         self._pursocket_ready.discard(path)
         self._pursocket_early.pop(path, None)
@@ -449,3 +491,11 @@ class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
             spawn(job)
         else:
             self._pursocket_in_order.submit("server", job)
+
+
+class _AuthByNamespace(dict[str, Any]):
+    """The auth of each namespace path, handed to python-socketio as its ``auth``.
+
+    python-socketio sends one auth in every namespace's CONNECT packet;
+    ``_SocketIOClient`` puts each namespace's own in its packet instead.
+    """

@@ -11,6 +11,7 @@ __all__ = [
     "ConnectionRefused",
     "ProtocolError",
     "PursocketError",
+    "StateNotSet",
 ]
 
 
@@ -78,3 +79,12 @@ class ConnectError(PursocketError, ConnectionError):
         super().__init__(message)
         self.message = message
         self.data = data
+
+
+class StateNotSet(PursocketError):
+    """``conn.state`` was read when the connection has no state.
+
+    The state is what the namespace's connect handler returned, so it does not exist
+    yet while guards and the connect handler run, and it is dropped once the
+    connection has ended and its disconnect handler has returned.
+    """

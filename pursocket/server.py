@@ -8,28 +8,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic
 
 import engineio
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+from typing_extensions import TypeVar
 
 from pursocket._calls import PendingCalls
 from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
 from pursocket._engine import EngineIOServer
+from pursocket._guards import Guards
 from pursocket._routing import InboundEvents, InOrder, LogLimiter, check_outgoing, invoke, spawn
-from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
-from pursocket.errors import CallError, ConnectionRefused
+from pursocket._state import StateCell
+from pursocket._typing import CallHandlerDecorator, GuardDecorator, MsgHandlerDecorator
+from pursocket.errors import CallError, ConnectionRefused, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
-from pursocket.validation import EventValidators, build_validators
+from pursocket.validation import (
+    EventValidators,
+    InvalidValue,
+    Validator,
+    auth_validator,
+    build_validators,
+)
 
 __all__ = ["Connection", "Server", "ServerNamespace"]
 
 ProtocolT = TypeVar("ProtocolT")
 NamespaceT = TypeVar("NamespaceT")
+#: The type of a connection's ``state``: what its namespace's connect handler returns.
+StateT = TypeVar("StateT", default=None)
+NewStateT = TypeVar("NewStateT", default=None)
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
 #: python-engineio's default ``max_http_buffer_size``: the largest message a client may send.
@@ -74,6 +86,7 @@ class Server(Generic[ProtocolT]):
         #: The protocol as pursocket reads it.
         self.model: ProtocolModel = read_protocol(protocol)
         validators = build_validators(self.model, incoming=validate, outgoing=validate_outgoing)
+        self._guards = Guards(self.model)
         refuse_serializer(options)
         options.setdefault("async_mode", "asgi")
         options.setdefault("client_manager", _LocalManager())
@@ -84,29 +97,58 @@ class Server(Generic[ProtocolT]):
             max_attachment_bytes=options.get("max_http_buffer_size", DEFAULT_MAX_MESSAGE_BYTES),
         )
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
-        self._by_path: dict[str, ServerNamespace[ProtocolT, Any]] = {}
+        self._by_path: dict[str, ServerNamespace[ProtocolT, Any, Any]] = {}
         #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
         self.sio: socketio.AsyncServer = _SocketIOServer(self._by_path, ordered, **options)
         self._pending = PendingCalls()
         self._shut_down = False
         self._namespaces = {
-            name: ServerNamespace[ProtocolT, Any](self, spec, validators)
+            name: ServerNamespace[ProtocolT, Any, Any](
+                self, spec, validators, auth_validator(spec, enabled=validate), self._guards
+            )
             for name, spec in self.model.namespaces.items()
         }
         self._by_path.update({ns.path: ns for ns in self._namespaces.values()})
 
-    def namespace(self, name: str) -> ServerNamespace[ProtocolT, Any]:
+    def namespace(
+        self, name: str, *, state: type[NewStateT] | None = None
+    ) -> ServerNamespace[ProtocolT, Any, NewStateT]:
         """The namespace declared as ``name`` (``"lobby"`` is ``/lobby``).
 
-        Returns the same object on every call. ``ProtocolError`` if the protocol does
-        not declare it.
+        ``state=User`` says that its connect handler returns a ``User``, which every
+        handler then reads as ``conn.state``; type checkers read it, and a connection
+        is refused (``Internal server error``, logged) if the namespace has no connect
+        handler to produce it. Returns the same object on every call. ``ProtocolError``
+        if the protocol does not declare the namespace, or if it was given another state.
         """
         namespace = self._namespaces.get(name)
         if namespace is None:
             self.model.namespace(name)  # raises, naming the declared namespaces
             raise AssertionError(name)  # pragma: no cover
+        if state is not None:
+            namespace.declare_state(state)
         return namespace
+
+    def guard(self, *namespaces: str, exclude: Iterable[str] = ()) -> GuardDecorator[Any, Any]:
+        """Decorator: ``guard(conn)`` runs before the connect handler of the namespaces named.
+
+        Without names it guards every namespace of the protocol; ``exclude`` leaves
+        some out (``@server.guard(exclude=["public"])``). A guard runs after the
+        client's auth has been validated, and guards run in the order they were
+        registered. Raising :class:`~pursocket.ConnectionRefused` refuses the
+        connection as a connect handler does (the client's CONNECT_ERROR carries its
+        message and data), and neither later guards nor the connect handler run; a
+        guard that raises anything else refuses it with ``"Internal server error"``.
+        A guard returns nothing: ``conn.state`` is not set yet when it runs.
+        ``ProtocolError`` if a name is not a namespace of the protocol.
+        """
+
+        def register(guard: HandlerT) -> HandlerT:
+            self._guards.add(namespaces, exclude, guard)
+            return guard
+
+        return register
 
     def asgi_app(
         self, other_asgi_app: Any = None, *, socketio_path: str = "socket.io"
@@ -134,10 +176,11 @@ class Server(Generic[ProtocolT]):
             await self.sio.shutdown()
 
 
-class ServerNamespace(Generic[ProtocolT, NamespaceT]):
+class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
     """One namespace of a :class:`Server`: its handlers and its broadcasts.
 
-    Obtain it with ``server.namespace("lobby")``.
+    Obtain it with ``server.namespace("lobby")``, or ``server.namespace("lobby",
+    state=User)`` when its connect handler returns each connection's state.
     """
 
     def __init__(
@@ -145,6 +188,8 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         server: Server[ProtocolT],
         spec: NamespaceSpec,
         validators: Mapping[tuple[str, Direction, str], EventValidators],
+        check_auth: Validator,
+        guards: Guards,
     ) -> None:
         self.server = server
         #: The namespace as the protocol declares it.
@@ -157,17 +202,32 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         self._inbound = InboundEvents(
             spec, Direction.C2S, validators, "server", server.sio._pursocket_log
         )
-        self._connections: dict[str, Connection[ProtocolT, NamespaceT]] = {}
+        self._check_auth = check_auth
+        self._guards = guards
+        self._state_type: type[Any] | None = None
+        self._connections: dict[str, Connection[ProtocolT, NamespaceT, StateT]] = {}
+        self._states: dict[str, StateCell] = {}
         self._connect_handler: Callable[..., Any] | None = None
         self._disconnect_handler: Callable[..., Any] | None = None
         server.sio.on("connect", self._connected, namespace=spec.path)
         server.sio.on("disconnect", self._disconnected, namespace=spec.path)
 
-    def on_connect(self, handler: HandlerT) -> HandlerT:
-        """Register ``handler(conn)``, run when a client connects to this namespace.
+    def declare_state(self, state: type[Any]) -> None:
+        """Record that the connect handler returns a ``state``; see :meth:`Server.namespace`."""
+        if self._state_type is not None and self._state_type is not state:
+            raise ProtocolError(
+                f'Namespace "{self.name}" was already given state={self._state_type.__name__}, '
+                f"not state={getattr(state, '__name__', repr(state))}"
+            )
+        self._state_type = state
 
-        The connection is accepted when the handler returns. Raise
-        :class:`~pursocket.ConnectionRefused` to refuse it: the client receives a
+    def on_connect(self, handler: HandlerT) -> HandlerT:
+        """Register ``handler(conn) -> state``, run when a client connects to this namespace.
+
+        It runs after the client's auth has been validated and the guards have let the
+        connection through. The connection is accepted when the handler returns, and
+        what it returns is the connection's ``conn.state`` in every later handler.
+        Raise :class:`~pursocket.ConnectionRefused` to refuse it: the client receives a
         CONNECT_ERROR packet carrying ``{"message": ..., "data": ...}``. A handler that
         raises anything else refuses the connection with ``"Internal server error"``
         and leaves nothing behind. The handler runs while the client's packets wait,
@@ -243,7 +303,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         self._outgoing(event, payload)
         await self.server.sio.emit(event, (payload,), to=room, namespace=self.path)
 
-    def connections(self) -> tuple[Connection[ProtocolT, NamespaceT], ...]:
+    def connections(self) -> tuple[Connection[ProtocolT, NamespaceT, StateT], ...]:
         """This process's open connections to the namespace, a snapshot."""
         return tuple(self._connections.values())
 
@@ -253,34 +313,63 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
         return check_outgoing(self.spec, self._validators, Direction.S2C, event, kind, payload)
 
     async def _connected(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
-        conn = Connection[ProtocolT, NamespaceT](self, sid, auth, environ)
-        self._connections[sid] = conn
-        if self._connect_handler is None:
-            return
+        # Raising ConnectionRefusedError (never anything else) makes python-socketio
+        # answer CONNECT_ERROR and drop the sid from its manager.
+        log = self.server.sio._pursocket_log
         try:
-            await invoke(self._connect_handler, conn)
+            auth = self._check_auth(auth)
+        except InvalidValue as exc:
+            message = f'invalid auth for namespace "{self.name}": {exc}'
+            log.log(logging.WARNING, f"auth {self.path}", "Refused sid %s: %s", sid, message)
+            raise socketio.exceptions.ConnectionRefusedError(
+                message, {"code": "invalid_auth", "details": str(exc)}
+            ) from None
+        cell = StateCell(self.name)
+        conn = Connection[ProtocolT, NamespaceT, StateT](self, sid, auth, environ, cell)
+        self._connections[sid] = conn
+        self._states[sid] = cell
+        stage = "guard"
+        try:
+            for guard in self._guards.of(self.name):
+                await invoke(guard, conn)
+            stage = "connect handler"
+            if self._connect_handler is not None:
+                cell.set(await invoke(self._connect_handler, conn))
+            elif self._state_type is None:
+                cell.set(None)
+            else:
+                raise ProtocolError(
+                    f'Namespace "{self.name}" declares state={self._state_type.__name__} but '
+                    f"has no connect handler to return it"
+                )
         except ConnectionRefused as refusal:
-            del self._connections[sid]
+            self._forget(sid)
             raise socketio.exceptions.ConnectionRefusedError(
                 refusal.message, refusal.data
             ) from None
         except Exception:
-            del self._connections[sid]
-            # Raising ConnectionRefusedError (never anything else) makes python-socketio
-            # answer CONNECT_ERROR and drop the sid from its manager.
-            self.server.sio._pursocket_log.log(
+            self._forget(sid)
+            log.log(
                 logging.ERROR,
-                f"connect handler {self.path}",
-                'Connect handler of namespace "%s" raised; refusing sid %s',
+                f"{stage} {self.path}",
+                'A %s of namespace "%s" raised; refusing sid %s',
+                stage,
                 self.name,
                 sid,
                 exc_info=True,
             )
             raise socketio.exceptions.ConnectionRefusedError("Internal server error") from None
 
+    def _forget(self, sid: str) -> None:
+        self._connections.pop(sid, None)
+        cell = self._states.pop(sid, None)
+        if cell is not None:
+            cell.end()
+
     async def _disconnected(self, sid: str, reason: Any = None) -> None:
         conn = self._connections.pop(sid, None)
-        if conn is None:
+        cell = self._states.pop(sid, None)
+        if conn is None or cell is None:
             return
         # The disconnect handler may still read the rooms, to tell them who left.
         conn._rooms_at_disconnect = conn.rooms()
@@ -301,6 +390,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
             )
         finally:
             conn._rooms_at_disconnect = frozenset()
+            cell.end()
 
     async def _receive(self, sid: str, eio_sid: str, pkt: PursocketPacket) -> None:
         conn = self._connections.get(sid)
@@ -333,25 +423,28 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT]):
             await self._inbound.answer(send, pkt.data[0], reply, f"sid {sid}")
 
 
-class Connection(Generic[ProtocolT, NamespaceT]):
+class Connection(Generic[ProtocolT, NamespaceT, StateT]):
     """One client's connection to one namespace, as the server sees it.
 
     Handlers receive it as their first argument. Type it as
-    ``Connection[AppProtocol, Literal["lobby"]]``.
+    ``Connection[AppProtocol, Literal["lobby"]]``, or
+    ``Connection[AppProtocol, Literal["lobby"], User]`` when the namespace's connect
+    handler returns a ``User`` as the connection's state.
     """
 
     def __init__(
         self,
-        namespace: ServerNamespace[ProtocolT, NamespaceT],
+        namespace: ServerNamespace[ProtocolT, NamespaceT, StateT],
         sid: str,
         auth: Any,
         environ: dict[str, Any],
+        state: StateCell,
     ) -> None:
         self.namespace = namespace
         #: The connection's Socket.IO id in this namespace (also the name of its own room).
         self.sid = sid
-        #: What the client sent as ``auth`` when connecting (``None`` if nothing).
-        self.auth = auth
+        self._auth = auth
+        self._state = state
         #: The WSGI-style environ of the connecting request; under ASGI the peer
         #: address is ``environ["asgi.scope"]["client"]``.
         self.environ = environ
@@ -362,6 +455,29 @@ class Connection(Generic[ProtocolT, NamespaceT]):
     def connected(self) -> bool:
         """Whether the connection is still open."""
         return self._connected
+
+    @property
+    def auth(self) -> Any:
+        """What the client sent as ``auth`` in its CONNECT packet (``None`` if nothing).
+
+        When the namespace declares ``auth`` it has been validated against that type
+        (keys the type does not declare are dropped), and the mypy plugin types it so;
+        otherwise it is whatever the client sent, typed ``object`` by the plugin.
+        """
+        return self._auth
+
+    @property
+    def state(self) -> StateT:
+        """This connection's state: what the namespace's connect handler returned.
+
+        Set once the connect handler has returned (``None`` without a connect
+        handler) and readable until the connection's disconnect handler has returned.
+        Reading it earlier (in a guard or in the connect handler) or later raises
+        :class:`~pursocket.StateNotSet`. It lives in this process only: it is not
+        python-socketio's session and message-queue managers do not share it.
+        """
+        state: StateT = self._state.get()
+        return state
 
     @property
     def _sio(self) -> socketio.AsyncServer:
@@ -505,7 +621,7 @@ class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     """
 
     def __init__(
-        self, routes: Mapping[str, ServerNamespace[Any, Any]], ordered: bool, **options: Any
+        self, routes: Mapping[str, ServerNamespace[Any, Any, Any]], ordered: bool, **options: Any
     ) -> None:
         super().__init__(**options)
         self._pursocket_namespaces = routes

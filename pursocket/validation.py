@@ -23,6 +23,7 @@ from pursocket.protocol import (
     UNION_ORIGINS,
     Direction,
     EventSpec,
+    NamespaceSpec,
     ProtocolModel,
     unwrap_qualifiers,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidInput",
     "InvalidValue",
     "Validator",
+    "auth_validator",
     "build_validators",
     "decodable_type",
 ]
@@ -145,6 +147,20 @@ def build_validators(
         for direction in Direction
         for spec in ns.events(direction).values()
     }
+
+
+def auth_validator(namespace: NamespaceSpec, *, enabled: bool = True) -> Validator:
+    """Checks the auth a client sends to ``namespace`` against its declared type.
+
+    Accepts anything when the namespace declares no ``auth`` (or ``enabled`` is off);
+    otherwise strict like a payload, and keys the type does not declare are dropped.
+    """
+    if namespace.auth_type is None or not enabled:
+        return _accept
+    try:
+        return _checker(decodable_type(namespace.auth_type))
+    except (TypeError, ProtocolError) as exc:
+        raise ProtocolError(f"{namespace.auth_path}: cannot build a validator: {exc}") from None
 
 
 def decodable_type(tp: Any) -> Any:

@@ -32,3 +32,6 @@ LITERAL: Final = ErrorCode(
 PROTOCOL: Final = ErrorCode(
     "pursocket-protocol", "A protocol TypedDict pursocket cannot use", _CATEGORY
 )
+AUTH: Final = ErrorCode(
+    "pursocket-auth", "An auth a client sends that its namespaces cannot all accept", _CATEGORY
+)

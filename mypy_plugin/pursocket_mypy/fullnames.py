@@ -17,5 +17,6 @@ INVALID_INPUT: Final = "pursocket.validation.InvalidInput"
 
 MSG_HANDLER_DECORATOR: Final = "pursocket._typing.MsgHandlerDecorator"
 CALL_HANDLER_DECORATOR: Final = "pursocket._typing.CallHandlerDecorator"
+GUARD_DECORATOR: Final = "pursocket._typing.GuardDecorator"
 
 AWAITABLE: Final = "typing.Awaitable"

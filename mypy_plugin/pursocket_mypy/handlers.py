@@ -123,10 +123,12 @@ class Lifecycle:
     #: What the handler receives after the connection (on the server), if anything:
     #: (conventional name, role, class fullname).
     argument: tuple[str, str, str] | None
+    #: Whether the server's handler returns the connection's state.
+    returns_state: bool = False
 
 
 LIFECYCLES: Final = (
-    Lifecycle("on_connect", "connect", None),
+    Lifecycle("on_connect", "connect", None, returns_state=True),
     Lifecycle(
         "on_disconnect",
         "disconnect",
@@ -149,7 +151,10 @@ def lifecycle_hook(
         if handle is None or not ctx.arg_types or len(ctx.arg_types[0]) != 1:
             return default
         parameters: list[Parameter] = []
+        state: Type | None = None
         if base == fullnames.SERVER_NAMESPACE:
+            if lifecycle.returns_state and len(handle.instance.args) > 2:
+                state = handle.instance.args[2]
             connection = _connection(lookup, handle)
             if connection is None:
                 return default
@@ -166,7 +171,7 @@ def lifecycle_hook(
             ctx.arg_types[0][0],
             messages.lifecycle_handler(lifecycle.label, handle.namespaces),
             parameters,
-            None,
+            state,
         )
         return default
 

@@ -30,7 +30,7 @@ from pursocket_mypy.protocol_types import ProtocolView, protocol_view
 class Handle:
     """A namespace handle whose protocol and namespace names are known."""
 
-    #: The handle mapped onto its pursocket base class (``Connection[P, N]``).
+    #: The handle mapped onto its pursocket base class (``Connection[P, N, S]``).
     instance: Instance
     protocol: ProtocolView
     namespaces: list[str]
@@ -60,7 +60,8 @@ def protocol_of(receiver: Type, base: str) -> ProtocolView | None:
 def handle_of(receiver: Type, base: str) -> Handle | None:
     """The protocol and namespaces of a namespace handle, if both are known."""
     instance = as_base(receiver, base)
-    if instance is None or len(instance.args) != 2:
+    # Handles are [protocol, namespace] or, on the server, [protocol, namespace, state].
+    if instance is None or len(instance.args) < 2:
         return None
     protocol = protocol_view(instance.args[0])
     if protocol is None:

@@ -14,12 +14,24 @@ from typing import Final, TypeVar
 
 from mypy.nodes import TypeInfo
 from mypy.options import Options
-from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin
+from mypy.plugin import (
+    AttributeContext,
+    FunctionContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+)
 from mypy.types import FunctionLike, Type
 
 from pursocket_mypy import fullnames
+from pursocket_mypy.auth import (
+    ATTRIBUTE_HOOKS,
+    connect_auth_signature_hook,
+    namespace_auth_signature_hook,
+)
 from pursocket_mypy.entrypoints import REGISTRARS, SENDERS
 from pursocket_mypy.events import sender_signature_hook
+from pursocket_mypy.guards import guard_decorator_hook, guard_registrar_hook
 from pursocket_mypy.handlers import LIFECYCLES, decorator_hook, lifecycle_hook, registrar_hook
 from pursocket_mypy.namespaces import constructor_hook, namespace_hook
 
@@ -28,6 +40,7 @@ _Hook = TypeVar("_Hook")
 _MethodSigHook = Callable[[MethodSigContext], FunctionLike]
 _MethodHook = Callable[[MethodContext], Type]
 _FunctionHook = Callable[[FunctionContext], Type]
+_AttributeHook = Callable[[AttributeContext], Type]
 
 
 #: The classes users may subclass; the decorator protocols are pursocket's own.
@@ -59,7 +72,9 @@ class PursocketPlugin(Plugin):
         super().__init__(options)
         lookup = self.lookup_fully_qualified
         self._method_signature_hooks: Mapping[str, _MethodSigHook] = {
-            use.fullname: sender_signature_hook(use) for use in SENDERS
+            **{use.fullname: sender_signature_hook(use) for use in SENDERS},
+            f"{fullnames.CLIENT}.namespace": namespace_auth_signature_hook,
+            f"{fullnames.CLIENT}.connect": connect_auth_signature_hook,
         }
         self._method_hooks: Mapping[str, _MethodHook] = {
             **{use.fullname: registrar_hook(use) for use in REGISTRARS},
@@ -76,6 +91,8 @@ class PursocketPlugin(Plugin):
             },
             f"{fullnames.MSG_HANDLER_DECORATOR}.__call__": decorator_hook("Msg", lookup),
             f"{fullnames.CALL_HANDLER_DECORATOR}.__call__": decorator_hook("Call", lookup),
+            f"{fullnames.SERVER}.guard": guard_registrar_hook,
+            f"{fullnames.GUARD_DECORATOR}.__call__": guard_decorator_hook(lookup),
         }
         self._function_hooks: Mapping[str, _FunctionHook] = {
             fullnames.SERVER: constructor_hook(fullnames.SERVER),
@@ -97,6 +114,10 @@ class PursocketPlugin(Plugin):
         if hook is not None:
             return hook
         return self._inherited(fullname, self._inherited_method_hooks)
+
+    def get_attribute_hook(self, fullname: str) -> _AttributeHook | None:
+        """Type ``conn.auth`` by the namespace's declared auth."""
+        return ATTRIBUTE_HOOKS.get(fullname)
 
     def get_function_hook(self, fullname: str) -> _FunctionHook | None:
         """Check the protocol a ``Server`` or ``Client`` is created with."""

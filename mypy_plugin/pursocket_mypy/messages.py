@@ -173,6 +173,31 @@ def handler_return(
     )
 
 
+def shared_auth_differs(
+    api: CheckerPluginInterface,
+    context: Context,
+    protocol: str,
+    declared: Sequence[tuple[str, Type]],
+) -> None:
+    """``connect(auth=...)`` for a protocol whose namespaces declare different auth types."""
+    listed = ", ".join(
+        f'"{name}": {format_type(auth, api.options)}'
+        for name, auth in sorted(declared, key=lambda d: d[0])
+    )
+    api.fail(
+        f"The auth of connect() is sent to every namespace that has none of its own, but "
+        f'the namespaces of protocol "{protocol}" declare different auth types ({listed}); '
+        f'give each namespace its auth with client.namespace("...", auth=...)',
+        context,
+        code=errorcodes.AUTH,
+    )
+
+
+def guard_handler(namespaces: Sequence[str]) -> str:
+    """``the guard of namespace "game", "lobby"``."""
+    return f"the guard of namespace {_names(namespaces)}"
+
+
 def event_handler(spec: EventSpec) -> str:
     """``the handler for "chat" (c2s Msg of namespace "lobby")``."""
     return f"the handler for {spec.label}"

@@ -69,9 +69,10 @@ def namespace_hook(base: str, handle_class: str) -> Callable[[MethodContext], Ty
             unknown
             or not isinstance(handle, Instance)
             or handle.type.fullname != handle_class
-            or len(handle.args) != 2
+            or len(handle.args) < 2
         ):
             return default
-        return handle.copy_modified(args=[handle.args[0], literal_type(typ)])
+        # A server namespace's third argument, its state, comes from ``state=``.
+        return handle.copy_modified(args=[handle.args[0], literal_type(typ), *handle.args[2:]])
 
     return narrow

@@ -1,0 +1,107 @@
+"""Connection auth: ``conn.auth`` typed by the namespace's ``auth`` key, and what clients send.
+
+``conn.auth`` is the declared auth of the connection's namespace (a union for a
+handle of several namespaces); a namespace that declares no ``auth`` accepts anything
+unchecked, so its ``conn.auth`` is ``object``. On the client, ``namespace("lobby",
+auth=...)`` is checked against ``lobby``'s auth, and ``connect(url, auth=...)``,
+which is sent to every namespace without an auth of its own, against the auth every
+namespace of the protocol declares (or reported when they declare different ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mypy.nodes import NameExpr
+from mypy.plugin import AttributeContext, MethodSigContext
+from mypy.subtypes import is_same_type
+from mypy.typeops import make_simplified_union
+from mypy.types import FunctionLike, NoneType, Type, UnionType
+
+from pursocket_mypy import fullnames, messages
+from pursocket_mypy.handles import handle_of, literal_names, protocol_of
+from pursocket_mypy.protocol_types import ProtocolView
+
+
+def connection_auth_hook(ctx: AttributeContext) -> Type:
+    """``conn.auth``: the namespace's declared auth, or ``object`` where none is declared."""
+    handle = handle_of(ctx.type, fullnames.CONNECTION)
+    if handle is None or ctx.is_lvalue:
+        return ctx.default_attr_type
+    declared: list[Type] = []
+    for name in handle.namespaces:
+        namespace = handle.protocol.namespace(name)
+        if namespace is None:
+            return ctx.default_attr_type
+        auth = namespace.auth()
+        declared.append(
+            auth if auth is not None else ctx.api.named_generic_type("builtins.object", [])
+        )
+    return make_simplified_union(declared)
+
+
+def namespace_auth_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """``client.namespace("lobby", auth=...)``: ``auth`` typed as ``lobby``'s declared auth."""
+    signature = ctx.default_signature
+    protocol = protocol_of(ctx.type, fullnames.CLIENT)
+    auth_index = _parameter(signature, "auth")
+    if protocol is None or auth_index is None or not ctx.args or len(ctx.args[0]) != 1:
+        return signature
+    expression = ctx.args[0][0]
+    names = literal_names(expression, ctx.api.get_expression_type(expression))
+    if not names or len(names) != 1:
+        return signature
+    namespace = protocol.namespace(names[0])
+    auth = namespace.auth() if namespace is not None else None
+    if auth is None:
+        return signature
+    return _with_parameter(signature, auth_index, auth)
+
+
+def connect_auth_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """``client.connect(url, auth=...)``: the auth every auth-declaring namespace shares."""
+    signature = ctx.default_signature
+    protocol = protocol_of(ctx.type, fullnames.CLIENT)
+    auth_index = _parameter(signature, "auth")
+    if protocol is None or auth_index is None:
+        return signature
+    declared = _declared_auths(protocol)
+    if not declared:
+        return signature
+    first = declared[0][1]
+    if all(is_same_type(auth, first) for _, auth in declared[1:]):
+        return _with_parameter(signature, auth_index, UnionType.make_union([first, NoneType()]))
+    given = ctx.args[auth_index] if auth_index < len(ctx.args) else []
+    if given and not (isinstance(given[0], NameExpr) and given[0].fullname == "builtins.None"):
+        messages.shared_auth_differs(ctx.api, given[0], protocol.name, declared)
+    return signature
+
+
+def _declared_auths(protocol: ProtocolView) -> list[tuple[str, Type]]:
+    declared: list[tuple[str, Type]] = []
+    for name in protocol.namespace_names():
+        namespace = protocol.namespace(name)
+        auth = namespace.auth() if namespace is not None else None
+        if auth is not None:
+            declared.append((name, auth))
+    return declared
+
+
+def _parameter(signature: FunctionLike, name: str) -> int | None:
+    items = signature.items
+    if len(items) != 1 or name not in items[0].arg_names:
+        return None
+    return items[0].arg_names.index(name)
+
+
+def _with_parameter(signature: FunctionLike, index: int, typ: Type) -> FunctionLike:
+    function = signature.items[0]
+    arg_types = list(function.arg_types)
+    arg_types[index] = typ
+    return function.copy_modified(arg_types=arg_types)
+
+
+#: The attribute hooks, by fully qualified attribute name.
+ATTRIBUTE_HOOKS: dict[str, Callable[[AttributeContext], Type]] = {
+    f"{fullnames.CONNECTION}.auth": connection_auth_hook,
+}
