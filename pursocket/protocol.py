@@ -225,6 +225,7 @@ def _read_protocol_once(protocol: Any) -> ProtocolModel:
             f"{name}: a protocol must be a TypedDict of namespaces, got {_describe(protocol)}"
         )
     namespaces: dict[str, NamespaceSpec] = {}
+    json_forms = _JsonForms()
     for ns_name, ns_type in _fields(protocol, name).items():
         ns_path = f"{name}.{ns_name}"
         if not is_typeddict(ns_type):
@@ -241,7 +242,7 @@ def _read_protocol_once(protocol: Any) -> ProtocolModel:
         for dir_key, dir_type in _fields(ns_type, ns_path).items():
             dir_path = f"{ns_path}.{dir_key}"
             if dir_key == AUTH_KEY:
-                _check_auth_type(dir_type, dir_path)
+                _check_auth_type(dir_type, dir_path, json_forms)
                 auth_type = dir_type
                 continue
             try:
@@ -257,7 +258,7 @@ def _read_protocol_once(protocol: Any) -> ProtocolModel:
                 )
             directions[direction] = types.MappingProxyType(
                 {
-                    event: _read_event(name, ns_name, direction, event, event_type)
+                    event: _read_event(name, ns_name, direction, event, event_type, json_forms)
                     for event, event_type in _fields(dir_type, dir_path).items()
                 }
             )
@@ -281,7 +282,7 @@ def _read_protocol_once(protocol: Any) -> ProtocolModel:
 AUTH_KEY = "auth"
 
 
-def _check_auth_type(tp: Any, path: str) -> None:
+def _check_auth_type(tp: Any, path: str, json_forms: _JsonForms) -> None:
     """Refuse an auth type that is not a JSON object (optionally or ``None``).
 
     Socket.IO carries auth as the CONNECT packet's JSON object: the official JS
@@ -297,7 +298,7 @@ def _check_auth_type(tp: Any, path: str) -> None:
                 f'{path}: expected a TypedDict (or dict[str, T]), optionally "| None", '
                 f"since Socket.IO sends auth as a JSON object; got {_describe(tp)}"
             )
-    _check_json_type(tp, path)
+    json_forms.check(tp, path)
 
 
 def _fields(typed_dict: Any, path: str) -> dict[str, Any]:
@@ -325,7 +326,12 @@ def unwrap_qualifiers(annotation: Any) -> tuple[frozenset[Any], Any]:
 
 
 def _read_event(
-    protocol_name: str, namespace: str, direction: Direction, event: str, event_type: Any
+    protocol_name: str,
+    namespace: str,
+    direction: Direction,
+    event: str,
+    event_type: Any,
+    json_forms: _JsonForms,
 ) -> EventSpec:
     path = f"{protocol_name}.{namespace}.{direction.value}.{event}"
     if event in RESERVED_EVENT_NAMES:
@@ -343,9 +349,9 @@ def _read_event(
         raise ProtocolError(
             f"{path}: expected Msg[...] or Call[..., ...], got {_describe(event_type)}"
         )
-    _check_json_type(payload, f"{path} ({'payload' if kind is EventKind.MSG else 'request'})")
+    json_forms.check(payload, f"{path} ({'payload' if kind is EventKind.MSG else 'request'})")
     if kind is EventKind.CALL:
-        _check_json_type(response, f"{path} (response)")
+        json_forms.check(response, f"{path} (response)")
     return EventSpec(
         protocol_name=protocol_name,
         namespace=namespace,
@@ -362,34 +368,48 @@ _SCALARS: tuple[Any, ...] = (str, int, float, bool, bytes, type(None), None, Any
 UNION_ORIGINS: tuple[Any, ...] = (Union, types.UnionType)
 
 
-def _check_json_type(tp: Any, path: str, seen: frozenset[int] = frozenset()) -> None:
-    """Refuse a type that has no JSON (or Socket.IO binary) form."""
-    if any(tp is scalar for scalar in _SCALARS):
-        return
-    if is_typeddict(tp):
-        if id(tp) in seen:
+class _JsonForms:
+    """Checks that types have a JSON form, visiting each ``TypedDict`` once.
+
+    A ``TypedDict`` already checked (or being checked, for a recursive one) is not
+    walked again, so reading a protocol is linear in the number of distinct types.
+    """
+
+    def __init__(self) -> None:
+        self._visited: set[int] = set()
+        # Keeps every visited type alive, so no id in _visited is reused meanwhile.
+        self._kept: list[Any] = []
+
+    def check(self, tp: Any, path: str) -> None:
+        """Refuse a type that has no JSON (or Socket.IO binary) form."""
+        if any(tp is scalar for scalar in _SCALARS):
             return
-        for key, value in _fields(tp, path).items():
-            _check_json_type(value, f"{path}.{key}", seen | {id(tp)})
-        return
-    origin, args = get_origin(tp), get_args(tp)
-    if origin is Literal:
-        if all(isinstance(arg, (str, int, bool)) or arg is None for arg in args):
+        if is_typeddict(tp):
+            if id(tp) in self._visited:
+                return
+            self._visited.add(id(tp))
+            self._kept.append(tp)
+            for key, value in _fields(tp, path).items():
+                self.check(value, f"{path}.{key}")
             return
-    elif origin in UNION_ORIGINS:
-        for arg in args:
-            _check_json_type(arg, path, seen)
-        return
-    elif origin is list and len(args) == 1:
-        _check_json_type(args[0], f"{path}[]", seen)
-        return
-    elif origin is dict and len(args) == 2 and args[0] is str:
-        _check_json_type(args[1], f"{path}[str]", seen)
-        return
-    raise ProtocolError(
-        f"{path}: {_describe(tp)} has no JSON form; use a TypedDict, list[T], dict[str, T], "
-        f"str, int, float, bool, None, bytes, a Literal, or a union of these"
-    )
+        origin, args = get_origin(tp), get_args(tp)
+        if origin is Literal:
+            if all(isinstance(arg, (str, int, bool)) or arg is None for arg in args):
+                return
+        elif origin in UNION_ORIGINS:
+            for arg in args:
+                self.check(arg, path)
+            return
+        elif origin is list and len(args) == 1:
+            self.check(args[0], f"{path}[]")
+            return
+        elif origin is dict and len(args) == 2 and args[0] is str:
+            self.check(args[1], f"{path}[str]")
+            return
+        raise ProtocolError(
+            f"{path}: {_describe(tp)} has no JSON form; use a TypedDict, list[T], dict[str, T], "
+            f"str, int, float, bool, None, bytes, a Literal, or a union of these"
+        )
 
 
 def _describe(tp: Any) -> str:

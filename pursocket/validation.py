@@ -230,16 +230,26 @@ class _Rewriter:
         return rebuilt
 
 
-def _may_hold_bytes(tp: Any, seen: frozenset[int] = frozenset()) -> bool:
-    if tp is Any or tp in _BINARY_TYPES:
-        return True
-    if is_typeddict(tp):
-        if id(tp) in seen:
+def _may_hold_bytes(tp: Any) -> bool:
+    """Whether a value of ``tp`` may hold ``bytes`` (declared, or under ``Any``)."""
+    return _BytesSearch().may_hold_bytes(tp)
+
+
+class _BytesSearch:
+    # Each TypedDict is searched once: a recursive one, or one reached along many
+    # paths, costs one visit.
+    def __init__(self) -> None:
+        self._visited: set[int] = set()
+
+    def may_hold_bytes(self, tp: Any) -> bool:
+        if tp is Any or tp in _BINARY_TYPES:
+            return True
+        if is_typeddict(tp):
+            if id(tp) in self._visited:
+                return False
+            self._visited.add(id(tp))
+            hints = typing.get_type_hints(tp, include_extras=True)
+            return any(self.may_hold_bytes(unwrap_qualifiers(h)[1]) for h in hints.values())
+        if get_origin(tp) is Literal:
             return False
-        hints = typing.get_type_hints(tp, include_extras=True)
-        return any(
-            _may_hold_bytes(unwrap_qualifiers(h)[1], seen | {id(tp)}) for h in hints.values()
-        )
-    if get_origin(tp) is Literal:
-        return False
-    return any(_may_hold_bytes(arg, seen) for arg in get_args(tp))
+        return any(self.may_hold_bytes(arg) for arg in get_args(tp))

@@ -34,6 +34,7 @@ from pursocket_mypy.events import sender_signature_hook
 from pursocket_mypy.guards import guard_decorator_hook, guard_registrar_hook
 from pursocket_mypy.handlers import LIFECYCLES, decorator_hook, lifecycle_hook, registrar_hook
 from pursocket_mypy.namespaces import constructor_hook, namespace_hook
+from pursocket_mypy.protocol_types import ProtocolProblems
 
 _Hook = TypeVar("_Hook")
 
@@ -71,6 +72,7 @@ class PursocketPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         lookup = self.lookup_fully_qualified
+        protocol_problems = ProtocolProblems()
         self._method_signature_hooks: Mapping[str, _MethodSigHook] = {
             **{use.fullname: sender_signature_hook(use) for use in SENDERS},
             f"{fullnames.CLIENT}.namespace": namespace_auth_signature_hook,
@@ -95,8 +97,8 @@ class PursocketPlugin(Plugin):
             f"{fullnames.GUARD_DECORATOR}.__call__": guard_decorator_hook(lookup),
         }
         self._function_hooks: Mapping[str, _FunctionHook] = {
-            fullnames.SERVER: constructor_hook(fullnames.SERVER),
-            fullnames.CLIENT: constructor_hook(fullnames.CLIENT),
+            fullnames.SERVER: constructor_hook(fullnames.SERVER, protocol_problems),
+            fullnames.CLIENT: constructor_hook(fullnames.CLIENT, protocol_problems),
         }
         self._inherited_signature_hooks = _by_method_name(self._method_signature_hooks)
         self._inherited_method_hooks = _by_method_name(self._method_hooks)

@@ -15,11 +15,15 @@ from mypy.types import Instance, Type, TypedDictType, get_proper_type
 
 from pursocket_mypy import messages
 from pursocket_mypy.handles import as_base, is_any, literal_names, literal_type, protocol_of
-from pursocket_mypy.protocol_types import protocol_problems
+from pursocket_mypy.protocol_types import ProtocolProblems
 
 
-def constructor_hook(base: str) -> Callable[[FunctionContext], Type]:
-    """Report every malformed part of the protocol a ``Server``/``Client`` is created with."""
+def constructor_hook(base: str, problems: ProtocolProblems) -> Callable[[FunctionContext], Type]:
+    """Report every malformed part of the protocol a ``Server``/``Client`` is created with.
+
+    Each protocol is checked once (``problems`` remembers what it found) and its
+    problems are reported at every creation, so each module that creates one says so.
+    """
 
     def check(ctx: FunctionContext) -> Type:
         created = as_base(ctx.default_return_type, base)
@@ -28,7 +32,7 @@ def constructor_hook(base: str) -> Callable[[FunctionContext], Type]:
         protocol = get_proper_type(created.args[0])
         # Only a concrete class can be judged; Any and TypeVars stay permissive.
         if isinstance(protocol, (Instance, TypedDictType)):
-            for problem in protocol_problems(protocol, ctx.api.options):
+            for problem in problems.of(protocol, ctx.api.options):
                 messages.malformed_protocol(ctx.api, ctx.args[0][0], problem)
         return ctx.default_return_type
 

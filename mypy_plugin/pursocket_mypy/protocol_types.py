@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from mypy.messages import format_type
+from mypy.nodes import TypeAlias, TypeInfo
 from mypy.options import Options
 from mypy.types import (
     AnyType,
@@ -156,29 +157,106 @@ def typed_dict(declared: Type) -> TypedDictType | None:
     return proper if isinstance(proper, TypedDictType) else None
 
 
+class ProtocolProblems:
+    """The problems of every protocol ``Server``/``Client`` is created with, found once.
+
+    One instance lives as long as the plugin (one mypy run, or one daemon), and each
+    protocol is walked once however many ``Server(P)`` expressions name it. An entry
+    remembers the version of every class and alias definition its walk read (mypy
+    builds a new ``TypedDictType`` for a class, and a new target for an alias, each
+    time it analyses the definition again), so after an edit (under the daemon, or a
+    protocol spread over modules) the protocol is walked again.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[str, tuple[_Definitions, list[str]]] = {}
+
+    def of(self, protocol: ProperType, options: Options) -> list[str]:
+        """Every reason ``protocol`` is not a usable protocol (see :func:`protocol_problems`)."""
+        if not isinstance(protocol, TypedDictType) or protocol.fallback.type.type_vars:
+            return protocol_problems(protocol, options)
+        key = protocol.fallback.type.fullname
+        found = self._found.get(key)
+        if found is None or not found[0].unchanged():
+            walk = _ProtocolWalk(options)
+            found = (walk.definitions, walk.protocol_problems(protocol))
+            self._found[key] = found
+        return found[1]
+
+
 def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
     """Every reason ``protocol`` is not a usable protocol, each naming its path.
 
     The wording follows the runtime's ``ProtocolError`` messages, so that mypy and
     ``read_protocol`` describe a malformed protocol alike.
     """
-    if not isinstance(protocol, TypedDictType):
-        name = protocol.type.name if isinstance(protocol, Instance) else str(protocol)
-        return [
-            f"{name}: a protocol must be a TypedDict of namespaces, "
-            f"got {format_type(protocol, options)}"
-        ]
-    name = protocol.fallback.type.name
-    problems: list[str] = []
-    for ns_name, ns_declared in protocol.items.items():
-        ns_path = f"{name}.{ns_name}"
-        namespace = get_proper_type(ns_declared)
-        if not isinstance(namespace, TypedDictType):
-            problems.append(
+    return _ProtocolWalk(options).protocol_problems(protocol)
+
+
+class _Definitions:
+    """The class and alias definitions a walk read, each with the version it read."""
+
+    def __init__(self) -> None:
+        self._typed_dicts: list[tuple[TypeInfo, TypedDictType | None]] = []
+        self._aliases: list[tuple[TypeAlias, Type]] = []
+
+    def read_typed_dict(self, info: TypeInfo) -> None:
+        self._typed_dicts.append((info, info.typeddict_type))
+
+    def read_alias(self, alias: TypeAlias) -> None:
+        self._aliases.append((alias, alias.target))
+
+    def unchanged(self) -> bool:
+        """Whether every definition is still the version the walk read."""
+        return all(info.typeddict_type is read for info, read in self._typed_dicts) and all(
+            alias.target is read for alias, read in self._aliases
+        )
+
+
+_JSON_SCALARS: Final = frozenset(
+    {"builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.bytes"}
+)
+
+
+class _ProtocolWalk:
+    """One walk over a protocol, visiting each named type once.
+
+    A ``TypedDict`` or type alias is walked the first time it is reached and skipped
+    afterwards (a problem inside it is reported at the first path that reaches it), so
+    the walk is linear in the number of distinct types: recursive ``TypedDict``s,
+    recursive aliases (``Json = Union[dict[str, "Json"], ...]``) and graphs of shared
+    ``TypedDict``s cost one visit per type.
+    """
+
+    def __init__(self, options: Options) -> None:
+        self._options = options
+        self._visited: set[str] = set()
+        self.definitions = _Definitions()
+
+    def protocol_problems(self, protocol: ProperType) -> list[str]:
+        if not isinstance(protocol, TypedDictType):
+            name = protocol.type.name if isinstance(protocol, Instance) else str(protocol)
+            return [
+                f"{name}: a protocol must be a TypedDict of namespaces, "
+                f"got {self._format(protocol)}"
+            ]
+        self.definitions.read_typed_dict(protocol.fallback.type)
+        name = protocol.fallback.type.name
+        problems: list[str] = []
+        for ns_name, ns_declared in protocol.items.items():
+            problems += self._namespace_problems(f"{name}.{ns_name}", ns_name, ns_declared)
+        if not protocol.items:
+            problems.append(f"{name}: a protocol must declare at least one namespace")
+        return problems
+
+    def _namespace_problems(self, ns_path: str, ns_name: str, declared: Type) -> list[str]:
+        namespace = self._typed_dict(declared)
+        if namespace is None:
+            return [
                 f"{ns_path}: expected a TypedDict with c2s and/or s2c keys, "
-                f"got {format_type(namespace, options)}"
-            )
-            continue
+                f"got {self._format(get_proper_type(declared))}"
+            ]
+        problems: list[str] = []
         if ns_name != "/" and (not ns_name or "/" in ns_name):
             problems.append(
                 f'{ns_path}: a namespace key is "/" for the root namespace or a name without "/"'
@@ -186,7 +264,7 @@ def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
         for dir_key, dir_declared in namespace.items.items():
             dir_path = f"{ns_path}.{dir_key}"
             if dir_key == AUTH_KEY:
-                problems += _auth_problems(dir_declared, dir_path, options)
+                problems += self._auth_problems(dir_declared, dir_path)
                 continue
             if dir_key not in DIRECTIONS:
                 problems.append(
@@ -194,53 +272,107 @@ def protocol_problems(protocol: ProperType, options: Options) -> list[str]:
                     f'got "{dir_key}"'
                 )
                 continue
-            events = get_proper_type(dir_declared)
-            if not isinstance(events, TypedDictType):
+            events = self._typed_dict(dir_declared)
+            if events is None:
                 problems.append(
-                    f"{dir_path}: expected a TypedDict of events, got {format_type(events, options)}"
+                    f"{dir_path}: expected a TypedDict of events, got {self._format(get_proper_type(dir_declared))}"
                 )
                 continue
             for event, event_declared in events.items.items():
-                event_path = f"{dir_path}.{event}"
-                if event in RESERVED_EVENT_NAMES:
-                    problems.append(
-                        f'{event_path}: "{event}" is reserved by Socket.IO for its own '
-                        f"lifecycle events; choose another name"
-                    )
-                marker = get_proper_type(event_declared)
-                if isinstance(marker, Instance) and _is_marker(marker, fullnames.MSG, 1):
-                    problems += _json_problems(marker.args[0], f"{event_path} (payload)", options)
-                elif isinstance(marker, Instance) and _is_marker(marker, fullnames.CALL, 2):
-                    problems += _json_problems(marker.args[0], f"{event_path} (request)", options)
-                    problems += _json_problems(marker.args[1], f"{event_path} (response)", options)
-                else:
-                    problems.append(
-                        f"{event_path}: expected Msg[...] or Call[..., ...], "
-                        f"got {format_type(marker, options)}"
-                    )
-    if not protocol.items:
-        problems.append(f"{name}: a protocol must declare at least one namespace")
-    return problems
+                problems += self._event_problems(f"{dir_path}.{event}", event, event_declared)
+        return problems
 
+    def _event_problems(self, event_path: str, event: str, declared: Type) -> list[str]:
+        problems: list[str] = []
+        if event in RESERVED_EVENT_NAMES:
+            problems.append(
+                f'{event_path}: "{event}" is reserved by Socket.IO for its own '
+                f"lifecycle events; choose another name"
+            )
+        marker = get_proper_type(declared)
+        if isinstance(marker, Instance) and _is_marker(marker, fullnames.MSG, 1):
+            problems += self.json_problems(marker.args[0], f"{event_path} (payload)")
+        elif isinstance(marker, Instance) and _is_marker(marker, fullnames.CALL, 2):
+            problems += self.json_problems(marker.args[0], f"{event_path} (request)")
+            problems += self.json_problems(marker.args[1], f"{event_path} (response)")
+        else:
+            problems.append(
+                f"{event_path}: expected Msg[...] or Call[..., ...], got {self._format(marker)}"
+            )
+        return problems
 
-def _auth_problems(declared: Type, path: str, options: Options) -> list[str]:
-    """Why ``declared`` is not a JSON object type (optionally ``| None``), as auth must be."""
-    proper = get_proper_type(declared)
-    members = proper.items if isinstance(proper, UnionType) else [declared]
-    for member in members:
-        item = get_proper_type(member)
-        is_object = typed_dict(member) is not None or (
-            isinstance(item, Instance)
-            and item.type.fullname == "builtins.dict"
-            and len(item.args) == 2
-            and _is_str(item.args[0])
-        )
-        if not (is_object or isinstance(item, NoneType)):
+    def _auth_problems(self, declared: Type, path: str) -> list[str]:
+        """Why ``declared`` is not a JSON object type (optionally ``| None``), as auth must be."""
+        proper = get_proper_type(declared)
+        members = proper.items if isinstance(proper, UnionType) else [declared]
+        for member in members:
+            item = get_proper_type(member)
+            is_object = typed_dict(member) is not None or (
+                isinstance(item, Instance)
+                and item.type.fullname == "builtins.dict"
+                and len(item.args) == 2
+                and _is_str(item.args[0])
+            )
+            if not (is_object or isinstance(item, NoneType)):
+                return [
+                    f'{path}: expected a TypedDict (or dict[str, T]), optionally "| None", since '
+                    f"Socket.IO sends auth as a JSON object; got {self._format(proper)}"
+                ]
+        return self.json_problems(declared, path)
+
+    def json_problems(self, declared: Type, path: str) -> list[str]:
+        """Why ``declared`` has no JSON (or Socket.IO binary) form, as the runtime refuses it."""
+        if isinstance(declared, TypeAliasType) and declared.alias is not None:
+            key = f"alias {declared.alias.fullname}[{', '.join(map(str, declared.args))}]"
+            if key in self._visited:
+                return []
+            self._visited.add(key)
+            self.definitions.read_alias(declared.alias)
+        typed = self._typed_dict(declared)
+        if typed is not None:
+            key = f"typeddict {typed.fallback.type.fullname}"
+            if typed.fallback.type.type_vars:
+                key += f"[{', '.join(map(str, typed.items.values()))}]"
+            if key in self._visited:
+                return []
+            self._visited.add(key)
             return [
-                f'{path}: expected a TypedDict (or dict[str, T]), optionally "| None", since '
-                f"Socket.IO sends auth as a JSON object; got {format_type(proper, options)}"
+                problem
+                for name, value in typed.items.items()
+                for problem in self.json_problems(value, f"{path}.{name}")
             ]
-    return _json_problems(declared, path, options)
+        typ = get_proper_type(declared)
+        if isinstance(typ, (AnyType, NoneType)):
+            return []
+        if isinstance(typ, UnionType):
+            return [problem for item in typ.items for problem in self.json_problems(item, path)]
+        if isinstance(typ, LiteralType):
+            if not typ.is_enum_literal() and isinstance(typ.value, (str, int, bool)):
+                return []
+        elif isinstance(typ, Instance):
+            fullname = typ.type.fullname
+            if fullname in _JSON_SCALARS and not typ.args:
+                return []
+            if fullname == "builtins.list" and len(typ.args) == 1:
+                return self.json_problems(typ.args[0], f"{path}[]")
+            if fullname == "builtins.dict" and len(typ.args) == 2:
+                key_type = get_proper_type(typ.args[0])
+                if isinstance(key_type, Instance) and key_type.type.fullname == "builtins.str":
+                    return self.json_problems(typ.args[1], f"{path}[str]")
+        return [
+            f"{path}: {self._format(typ)} has no JSON form; use a TypedDict, "
+            f"list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, or a "
+            f"union of these"
+        ]
+
+    def _typed_dict(self, declared: Type) -> TypedDictType | None:
+        typed = typed_dict(declared)
+        if typed is not None:
+            self.definitions.read_typed_dict(typed.fallback.type)
+        return typed
+
+    def _format(self, typ: Type) -> str:
+        return format_type(typ, self._options)
 
 
 def _is_str(typ: Type) -> bool:
@@ -250,47 +382,3 @@ def _is_str(typ: Type) -> bool:
 
 def _is_marker(marker: Instance, fullname: str, arity: int) -> bool:
     return marker.type.fullname == fullname and len(marker.args) == arity
-
-
-_JSON_SCALARS: Final = frozenset(
-    {"builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.bytes"}
-)
-
-
-def _json_problems(
-    declared: Type, path: str, options: Options, seen: frozenset[str] = frozenset()
-) -> list[str]:
-    """Why ``declared`` has no JSON (or Socket.IO binary) form, as the runtime refuses it."""
-    typed = typed_dict(declared)
-    if typed is not None:
-        name = typed.fallback.type.fullname
-        if name in seen:
-            return []
-        return [
-            problem
-            for key, value in typed.items.items()
-            for problem in _json_problems(value, f"{path}.{key}", options, seen | {name})
-        ]
-    typ = get_proper_type(declared)
-    if isinstance(typ, (AnyType, NoneType)):
-        return []
-    if isinstance(typ, UnionType):
-        return [
-            problem for item in typ.items for problem in _json_problems(item, path, options, seen)
-        ]
-    if isinstance(typ, LiteralType):
-        if not typ.is_enum_literal() and isinstance(typ.value, (str, int, bool)):
-            return []
-    elif isinstance(typ, Instance):
-        fullname = typ.type.fullname
-        if fullname in _JSON_SCALARS and not typ.args:
-            return []
-        if fullname == "builtins.list" and len(typ.args) == 1:
-            return _json_problems(typ.args[0], f"{path}[]", options, seen)
-        if fullname == "builtins.dict" and len(typ.args) == 2:
-            if _is_str(typ.args[0]):
-                return _json_problems(typ.args[1], f"{path}[str]", options, seen)
-    return [
-        f"{path}: {format_type(typ, options)} has no JSON form; use a TypedDict, list[T], "
-        f"dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of these"
-    ]
