@@ -4,6 +4,8 @@ Declare a protocol once as nested ``TypedDict``s; run a typed async server and c
 on python-socketio; let the ``pursocket_mypy`` plugin check every use of it.
 """
 
+import importlib.metadata
+
 from pursocket.client import Client, ClientNamespace
 from pursocket.errors import (
     CallError,
@@ -40,4 +42,5 @@ __all__ = [
     "read_protocol",
 ]
 
-__version__ = "0.1.0"
+#: The installed distribution's version, read from its metadata.
+__version__ = importlib.metadata.version("pursocket")

@@ -11,7 +11,10 @@ from pursocket.errors import CallError, CallTimeout
 from pursocket.protocol import EventSpec
 from pursocket.validation import InvalidValue, Validator
 
-__all__ = ["PendingCalls"]
+__all__ = ["DEFAULT_CALL_TIMEOUT", "PendingCalls"]
+
+#: The time a Call waits for its acknowledgement unless told otherwise, in seconds.
+DEFAULT_CALL_TIMEOUT = 5.0
 
 #: Sends the request; takes the callback python-socketio runs with the ACK's arguments.
 Send = Callable[[Callable[..., None]], Awaitable[None]]

@@ -7,7 +7,7 @@ python-engineio handles the transport: websocket frames and long-polling request
   type, broken base64) ends that connection. engineio would let the exception escape
   to the web server, or log a traceback for every such frame and keep reading.
 * engineio's own ERROR lines (which carry tracebacks of malformed input) go through
-  a :class:`~pursocket._routing.LogLimiter`, so a peer cannot flood the log.
+  a :class:`~pursocket._logging.LogLimiter`, so a peer cannot flood the log.
 * Closing one connection never waits for the peer (see :meth:`EngineIOServer.disconnect`).
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import engineio
 
-from pursocket._routing import LogLimiter
+from pursocket._logging import LogLimiter
 
 __all__ = ["EngineIOServer"]
 

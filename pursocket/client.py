@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import engineio
 import socketio
-from socketio import packet
 
-from pursocket._calls import PendingCalls
-from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
-from pursocket._routing import InboundEvents, InOrder, LogLimiter, check_outgoing, invoke, spawn
+from pursocket._calls import DEFAULT_CALL_TIMEOUT, PendingCalls
+from pursocket._codec import PursocketPacket, packet_class, refuse_serializer
+from pursocket._invoke import invoke
+from pursocket._logging import LogLimiter, logger
+from pursocket._namespace import NamespaceBase
+from pursocket._sio_client import AuthByNamespace, ClientRoute, SocketIOClient
+from pursocket._tasks import InOrder
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
@@ -24,18 +24,12 @@ from pursocket.validation import EventValidators, InvalidValue, auth_validator, 
 
 __all__ = ["Client", "ClientNamespace"]
 
-logger = logging.getLogger("pursocket")
-
 ProtocolT = TypeVar("ProtocolT")
 NamespaceT = TypeVar("NamespaceT")
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
-#: The default time a client-to-server Call waits for its acknowledgement, in seconds.
-DEFAULT_CALL_TIMEOUT = 5.0
 #: The default time ``connect`` waits for every namespace's connect handler to accept.
 DEFAULT_CONNECT_TIMEOUT = 10.0
-#: How long ``disconnect`` lets queued packets leave before closing the transport.
-_FLUSH_TIMEOUT = 1.0
 
 
 class _NoAuth:
@@ -87,10 +81,14 @@ class Client(Generic[ProtocolT]):
         )
         self._namespaces: dict[str, ClientNamespace[ProtocolT, Any]] = {}
         self._auth: dict[str, Any] = {}
-        self._by_path: dict[str, ClientNamespace[ProtocolT, Any]] = {}
+        self._log = LogLimiter()
+        # The namespaces declared so far, by path; namespace() adds to it until connect().
+        self._routes: dict[str, ClientRoute] = {}
         #: The underlying ``socketio.AsyncClient``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
-        self.sio: socketio.AsyncClient = _SocketIOClient(self._by_path, ordered, **options)
+        self.sio = SocketIOClient(
+            routes=self._routes, log=self._log, in_order=InOrder() if ordered else None, **options
+        )
 
     def namespace(self, name: str, *, auth: Any = _NO_AUTH) -> ClientNamespace[ProtocolT, Any]:
         """Declare (or get again) the namespace ``name``; :meth:`connect` connects it.
@@ -106,9 +104,10 @@ class Client(Generic[ProtocolT]):
         namespace = self._namespaces.get(name)
         if namespace is None:
             spec = self.model.namespace(name)
-            namespace = ClientNamespace[ProtocolT, Any](self, spec, self._validators)
+            namespace = ClientNamespace[ProtocolT, Any](
+                self, spec, self._validators, log=self._log, routes=self._routes
+            )
             self._namespaces[name] = namespace
-            self._by_path[spec.path] = namespace
         if auth is not _NO_AUTH:
             self._auth[name] = auth
         return namespace
@@ -140,15 +139,14 @@ class Client(Generic[ProtocolT]):
         if self.sio.connected:
             raise ConnectError("This client is already connected; call disconnect() first")
         sent = {ns.path: self._checked_auth(ns.spec, auth) for ns in self._namespaces.values()}
-        for namespace in self._namespaces.values():
-            namespace._refusal = None
+        self.sio.forget_refusals()
         try:
             await self.sio.connect(
                 url,
-                auth=_AuthByNamespace(sent),
+                auth=AuthByNamespace(sent),
                 headers=dict(headers or {}),
                 transports=transports,
-                namespaces=list(self._by_path),
+                namespaces=list(self._routes),
                 socketio_path=socketio_path,
                 wait_timeout=wait_timeout,
             )
@@ -156,9 +154,9 @@ class Client(Generic[ProtocolT]):
             # python-socketio also reports an unreachable server to every namespace's
             # connect_error handler; only a namespace in failed_namespaces was refused.
             refused = [
-                ns
+                (ns, refusal)
                 for ns in self._namespaces.values()
-                if ns.path in self.sio.failed_namespaces and ns._refusal is not None
+                if (refusal := self.sio.refusal(ns.path)) is not None
             ]
             unanswered = ", ".join(
                 f'"{ns.name}"'
@@ -167,9 +165,9 @@ class Client(Generic[ProtocolT]):
             )
             await self.sio.disconnect()
             if refused:
-                message, data = refused[0]._refusal or ("", None)
+                namespace, (message, data) = refused[0]
                 raise ConnectError(
-                    f'The server refused namespace "{refused[0].name}": {message}', data
+                    f'The server refused namespace "{namespace.name}": {message}', data
                 ) from None
             if isinstance(exc.__cause__, engineio.exceptions.ConnectionError):
                 raise ConnectError(f"Could not connect to {url}: {exc}") from None
@@ -198,17 +196,7 @@ class Client(Generic[ProtocolT]):
         The server sees ``DisconnectReason.CLIENT_DISCONNECT`` (Node:
         ``"client namespace disconnect"``).
         """
-        eio = self.sio.eio
-        if eio.state == "connected":
-            # python-socketio closes the transport before its DISCONNECT packets leave,
-            # so the server would see "transport close": send them first and let them go.
-            for path in list(self.sio.namespaces):
-                await self.sio._send_packet(
-                    self.sio.packet_class(packet.DISCONNECT, namespace=path)
-                )
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(eio.queue.join(), _FLUSH_TIMEOUT)
-        await self.sio.disconnect()
+        await self.sio.disconnect_after_flush()
 
     async def wait(self) -> None:
         """Wait until the client is disconnected for good (no more reconnection)."""
@@ -231,7 +219,7 @@ class Client(Generic[ProtocolT]):
         await self.disconnect()
 
 
-class ClientNamespace(Generic[ProtocolT, NamespaceT]):
+class ClientNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT]):
     """One namespace of a :class:`Client`: its handlers, emits and calls.
 
     Obtain it with ``client.namespace("lobby")``.
@@ -242,25 +230,17 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         client: Client[ProtocolT],
         spec: NamespaceSpec,
         validators: Mapping[tuple[str, Direction, str], EventValidators],
+        *,
+        log: LogLimiter,
+        routes: MutableMapping[str, ClientRoute],
     ) -> None:
+        super().__init__(spec, validators, receives=Direction.S2C, side="client", log=log)
         self.client = client
-        #: The namespace as the protocol declares it.
-        self.spec = spec
-        #: The protocol's name for the namespace (``"lobby"``).
-        self.name = spec.name
-        #: The Socket.IO namespace (``"/lobby"``).
-        self.path = spec.path
-        self._validators = validators
-        self._inbound = InboundEvents(
-            spec, Direction.S2C, validators, "client", client.sio._pursocket_log
-        )
         self._pending = PendingCalls()
-        self._connect_handler: Callable[..., Any] | None = None
-        self._disconnect_handler: Callable[..., Any] | None = None
-        self._refusal: tuple[str, Any] | None = None
+        # Where the Socket.IO client delivers this namespace's events.
+        routes[spec.path] = self._receive
         client.sio.on("connect", self._connected, namespace=spec.path)
         client.sio.on("disconnect", self._disconnected, namespace=spec.path)
-        client.sio.on("connect_error", self._refused, namespace=spec.path)
 
     @property
     def sid(self) -> str | None:
@@ -293,12 +273,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         Returns the handler unchanged. ``ProtocolError`` if ``event`` is not an s2c
         Msg of this namespace, or already has a handler.
         """
-
-        def register(handler: HandlerT) -> HandlerT:
-            self._inbound.register(event, EventKind.MSG, handler)
-            return handler
-
-        return register
+        return self._registrar(event, EventKind.MSG)
 
     def on_call(self, event: str) -> CallHandlerDecorator[Any, Any]:
         """Decorator: ``handler(request) -> response`` answers the s2c Call ``event``.
@@ -306,20 +281,12 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         The return value is sent back as the acknowledgement's single argument.
         Returns the handler unchanged.
         """
-
-        def register(handler: HandlerT) -> HandlerT:
-            self._inbound.register(event, EventKind.CALL, handler)
-            return handler
-
-        return register
+        return self._registrar(event, EventKind.CALL)
 
     async def emit(self, event: str, payload: Any) -> None:
         """Send the c2s Msg ``event`` to the server: one EVENT packet, one argument."""
-        self._outgoing(event, payload, EventKind.MSG)
+        self._outgoing.check(event, EventKind.MSG, payload)
         await self.client.sio.emit(event, (payload,), namespace=self.path)
-
-    def _outgoing(self, event: str, payload: Any, kind: EventKind) -> EventValidators:
-        return check_outgoing(self.spec, self._validators, Direction.C2S, event, kind, payload)
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
         """Send the c2s Call ``event`` and return the server's validated response.
@@ -330,7 +297,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
         that is not the declared response, or the connection ends first (code
         ``disconnected``, raised at once rather than after the timeout).
         """
-        validators = self._outgoing(event, payload, EventKind.CALL)
+        validators = self._outgoing.check(event, EventKind.CALL, payload)
         spec = validators.spec
         if self.sid is None:
             raise CallError(
@@ -357,145 +324,7 @@ class ClientNamespace(Generic[ProtocolT, NamespaceT]):
             except Exception:
                 logger.exception('Disconnect handler of client namespace "%s" raised', self.name)
 
-    def _refused(self, data: Any = None) -> None:
-        if isinstance(data, dict):
-            self._refusal = (str(data.get("message", "")), data.get("data"))
-        else:
-            self._refusal = (str(data), None)
-
     async def _receive(self, pkt: PursocketPacket) -> None:
-        wants_ack = pkt.id is not None
-        reply = await self._inbound.dispatch(
-            pkt.data,
-            checked=pkt.checked,
-            rejection=pkt.rejection,
-            leading=(),
-            wants_ack=wants_ack,
-            peer="the server",
+        await self._handle_event(
+            pkt, leading=(), peer="the server", acknowledge=self.client.sio.acknowledge
         )
-        if wants_ack:
-            sio = self.client.sio
-
-            async def send(argument: Any, binary: bool | None) -> None:
-                await sio._send_packet(
-                    sio.packet_class(
-                        packet.ACK,
-                        namespace=self.path,
-                        id=pkt.id,
-                        data=[argument],
-                        binary=binary,
-                    )
-                )
-
-            await self._inbound.answer(send, pkt.data[0], reply, "the server")
-
-
-class _SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
-    """``socketio.AsyncClient`` whose packets go through pursocket's trust boundary.
-
-    EVENT packets go to pursocket's namespaces, each in its own task (so a handler
-    may itself await a Call) or, with ``ordered``, one after another. A packet that
-    is not well-formed Socket.IO is dropped with one rate-limited log line.
-    """
-
-    def __init__(
-        self, routes: Mapping[str, ClientNamespace[Any, Any]], ordered: bool, **options: Any
-    ) -> None:
-        super().__init__(**options)
-        self._pursocket_namespaces = routes
-        self._pursocket_log = LogLimiter()
-        self._pursocket_in_order = InOrder() if ordered else None
-        # What a server's connect handler sends arrives before the namespace's CONNECT
-        # packet, and more may arrive while this side's connect handler runs: hold it
-        # (as the JS client does) and deliver it in order once that handler is done.
-        self._pursocket_ready: set[str] = set()
-        self._pursocket_early: dict[str, list[PursocketPacket]] = {}
-
-    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
-        await super()._handle_connect(namespace, data)
-        path = namespace or "/"
-        if path in self.namespaces and path not in self._pursocket_ready:
-            self._pursocket_ready.add(path)
-            for pkt in self._pursocket_early.pop(path, []):
-                self._pursocket_dispatch(pkt)
-
-    async def _handle_disconnect(self, namespace: str | None) -> None:
-        self._pursocket_forget(namespace or "/")
-        await super()._handle_disconnect(namespace)
-
-    async def _handle_error(self, namespace: str | None, data: Any) -> None:
-        self._pursocket_forget(namespace or "/")
-        await super()._handle_error(namespace, data)
-
-    async def _handle_eio_disconnect(self, reason: Any = None) -> None:
-        self._pursocket_ready.clear()
-        self._pursocket_early.clear()
-        await super()._handle_eio_disconnect(reason)
-
-    async def _send_packet(self, pkt: packet.Packet) -> None:
-        # python-socketio puts one auth in every namespace's CONNECT packet (``{}`` for
-        # none); each namespace sends its own, and nothing when it has none.
-        if pkt.packet_type == packet.CONNECT and isinstance(self.connection_auth, _AuthByNamespace):
-            pkt.data = self.connection_auth.get(pkt.namespace or "/")
-        await super()._send_packet(pkt)
-
-    def _pursocket_forget(self, path: str) -> None:
-        self._pursocket_ready.discard(path)
-        self._pursocket_early.pop(path, None)
-
-    async def _handle_eio_message(self, data: Any) -> None:
-        try:
-            await self._pursocket_message(data)
-        except Exception as exc:  # whatever a server sends, it gets no traceback in the log
-            self._binary_packet = None
-            reason = str(exc) if isinstance(exc, MalformedPacket) else repr(exc)
-            self._pursocket_log.log(
-                logging.WARNING, "server", "Dropped a packet from the server: %s", reason
-            )
-
-    async def _pursocket_message(self, data: Any) -> None:
-        pending = self._binary_packet
-        if pending is not None:
-            if pending.add_attachment(data):
-                self._binary_packet = None
-                await self._pursocket_complete(pending)
-            return
-        pkt = self.packet_class(encoded_packet=data)
-        kind = pkt.packet_type
-        if kind == packet.CONNECT:
-            await self._handle_connect(pkt.namespace, pkt.data)
-        elif kind == packet.DISCONNECT:
-            await self._handle_disconnect(pkt.namespace)
-        elif kind in (packet.EVENT, packet.ACK):
-            await self._pursocket_complete(pkt)
-        elif kind in (packet.BINARY_EVENT, packet.BINARY_ACK):
-            self._binary_packet = pkt
-        else:
-            await self._handle_error(pkt.namespace, pkt.data)
-
-    async def _pursocket_complete(self, pkt: PursocketPacket) -> None:
-        if pkt.packet_type in (packet.ACK, packet.BINARY_ACK):
-            await self._handle_ack(pkt.namespace, pkt.id, pkt.data)
-            return
-        path = pkt.namespace or "/"
-        if path not in self._pursocket_namespaces:
-            return
-        if path in self._pursocket_ready:
-            self._pursocket_dispatch(pkt)
-        else:
-            self._pursocket_early.setdefault(path, []).append(pkt)
-
-    def _pursocket_dispatch(self, pkt: PursocketPacket) -> None:
-        job = self._pursocket_namespaces[pkt.namespace or "/"]._receive(pkt)
-        if self._pursocket_in_order is None:
-            spawn(job)
-        else:
-            self._pursocket_in_order.submit("server", job)
-
-
-class _AuthByNamespace(dict[str, Any]):
-    """The auth of each namespace path, handed to python-socketio as its ``auth``.
-
-    python-socketio sends one auth in every namespace's CONNECT packet;
-    ``_SocketIOClient`` puts each namespace's own in its packet instead.
-    """

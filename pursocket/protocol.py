@@ -202,10 +202,6 @@ class ProtocolModel:
             )
         return spec
 
-    def by_path(self) -> Mapping[str, NamespaceSpec]:
-        """The namespaces keyed by their Socket.IO path."""
-        return {spec.path: spec for spec in self.namespaces.values()}
-
 
 def read_protocol(protocol: Any) -> ProtocolModel:
     """Read ``protocol`` into a :class:`ProtocolModel`, once per protocol class.

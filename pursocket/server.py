@@ -6,23 +6,26 @@ what goes over the wire. Every payload travels as exactly one Socket.IO argument
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any, Generic
 
-import engineio
+import attrs
 import socketio
-from engineio import packet as eio_packet
-from socketio import packet
 from typing_extensions import TypeVar
 
-from pursocket._calls import PendingCalls
-from pursocket._codec import MalformedPacket, PursocketPacket, packet_class, refuse_serializer
-from pursocket._engine import EngineIOServer
+from pursocket._calls import DEFAULT_CALL_TIMEOUT, PendingCalls
+from pursocket._codec import PursocketPacket, packet_class, refuse_serializer
 from pursocket._guards import Guards
-from pursocket._routing import InboundEvents, InOrder, LogLimiter, check_outgoing, invoke, spawn
+from pursocket._invoke import invoke
+from pursocket._logging import LogLimiter
+from pursocket._manager import LocalManager
+from pursocket._namespace import NamespaceBase
+from pursocket._outgoing import OutgoingEvents
+from pursocket._sio_server import ServerRoute, SocketIOServer
 from pursocket._state import StateCell
+from pursocket._tasks import InOrder
 from pursocket._typing import CallHandlerDecorator, GuardDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectionRefused, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
@@ -46,9 +49,6 @@ HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
 #: python-engineio's default ``max_http_buffer_size``: the largest message a client may send.
 DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
-
-#: The default time a server-to-client Call waits for its acknowledgement, in seconds.
-DEFAULT_CALL_TIMEOUT = 5.0
 
 
 class Server(Generic[ProtocolT]):
@@ -88,8 +88,9 @@ class Server(Generic[ProtocolT]):
         validators = build_validators(self.model, incoming=validate, outgoing=validate_outgoing)
         self._guards = Guards(self.model)
         refuse_serializer(options)
+        log = LogLimiter()
         options.setdefault("async_mode", "asgi")
-        options.setdefault("client_manager", _LocalManager())
+        options.setdefault("client_manager", LocalManager(log))
         # A client's binary attachments together obey the per-message size limit.
         options["serializer"] = packet_class(
             validators,
@@ -97,19 +98,27 @@ class Server(Generic[ProtocolT]):
             max_attachment_bytes=options.get("max_http_buffer_size", DEFAULT_MAX_MESSAGE_BYTES),
         )
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
-        self._by_path: dict[str, ServerNamespace[ProtocolT, Any, Any]] = {}
-        #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
-        #: pursocket does not wrap. Events emitted through it bypass the protocol.
-        self.sio: socketio.AsyncServer = _SocketIOServer(self._by_path, ordered, **options)
         self._pending = PendingCalls()
         self._shut_down = False
+        routes: dict[str, ServerRoute] = {}
         self._namespaces = {
             name: ServerNamespace[ProtocolT, Any, Any](
-                self, spec, validators, auth_validator(spec, enabled=validate), self._guards
+                self,
+                spec,
+                validators,
+                check_auth=auth_validator(spec, enabled=validate),
+                guards=self._guards,
+                log=log,
+                pending=self._pending,
+                routes=routes,
             )
             for name, spec in self.model.namespaces.items()
         }
-        self._by_path.update({ns.path: ns for ns in self._namespaces.values()})
+        #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
+        #: pursocket does not wrap. Events emitted through it bypass the protocol.
+        self.sio = SocketIOServer(
+            routes=routes, log=log, in_order=InOrder() if ordered else None, **options
+        )
 
     def namespace(
         self, name: str, *, state: type[NewStateT] | None = None
@@ -168,7 +177,7 @@ class Server(Generic[ProtocolT]):
         """
         self._pending.fail_all("shutdown", "the server is shutting down")
         for namespace in self._namespaces.values():
-            for conn in list(namespace._connections.values()):
+            for conn in namespace.connections():
                 await conn.disconnect()
         # python-engineio's shutdown fails when called a second time.
         if not self._shut_down:
@@ -176,7 +185,25 @@ class Server(Generic[ProtocolT]):
             await self.sio.shutdown()
 
 
-class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
+@attrs.define
+class _Lifecycle:
+    """Whether a connection is open, kept by its namespace and read by the Connection."""
+
+    open: bool = True
+    #: The rooms it was in when it disconnected, while the disconnect handler runs.
+    rooms_at_disconnect: frozenset[str] = frozenset()
+
+
+@attrs.frozen
+class _Member(Generic[ProtocolT, NamespaceT, StateT]):
+    """An open connection of a namespace, with what the namespace keeps for it."""
+
+    conn: Connection[ProtocolT, NamespaceT, StateT]
+    lifecycle: _Lifecycle
+    state: StateCell
+
+
+class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
     """One namespace of a :class:`Server`: its handlers and its broadcasts.
 
     Obtain it with ``server.namespace("lobby")``, or ``server.namespace("lobby",
@@ -188,29 +215,27 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
         server: Server[ProtocolT],
         spec: NamespaceSpec,
         validators: Mapping[tuple[str, Direction, str], EventValidators],
+        *,
         check_auth: Validator,
         guards: Guards,
+        log: LogLimiter,
+        pending: PendingCalls,
+        routes: MutableMapping[str, ServerRoute],
     ) -> None:
+        super().__init__(spec, validators, receives=Direction.C2S, side="server", log=log)
         self.server = server
-        #: The namespace as the protocol declares it.
-        self.spec = spec
-        #: The protocol's name for the namespace (``"lobby"``).
-        self.name = spec.name
-        #: The Socket.IO namespace (``"/lobby"``).
-        self.path = spec.path
-        self._validators = validators
-        self._inbound = InboundEvents(
-            spec, Direction.C2S, validators, "server", server.sio._pursocket_log
-        )
         self._check_auth = check_auth
         self._guards = guards
+        self._pending = pending
         self._state_type: type[Any] | None = None
-        self._connections: dict[str, Connection[ProtocolT, NamespaceT, StateT]] = {}
-        self._states: dict[str, StateCell] = {}
-        self._connect_handler: Callable[..., Any] | None = None
-        self._disconnect_handler: Callable[..., Any] | None = None
-        server.sio.on("connect", self._connected, namespace=spec.path)
-        server.sio.on("disconnect", self._disconnected, namespace=spec.path)
+        self._members: dict[str, _Member[ProtocolT, NamespaceT, StateT]] = {}
+        # What the Socket.IO server delivers to this namespace.
+        routes[spec.path] = ServerRoute(
+            spec=spec,
+            connected=self._connected,
+            disconnected=self._disconnected,
+            receive=self._receive,
+        )
 
     def declare_state(self, state: type[Any]) -> None:
         """Record that the connect handler returns a ``state``; see :meth:`Server.namespace`."""
@@ -259,11 +284,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
         of this namespace, or already has a handler.
         """
 
-        def register(handler: HandlerT) -> HandlerT:
-            self._inbound.register(event, EventKind.MSG, handler)
-            return handler
-
-        return register
+        return self._registrar(event, EventKind.MSG)
 
     def on_call(self, event: str) -> CallHandlerDecorator[Any, Any]:
         """Decorator: ``handler(conn, request) -> response`` answers the c2s Call ``event``.
@@ -273,11 +294,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
         Call of this namespace, or already has a handler.
         """
 
-        def register(handler: HandlerT) -> HandlerT:
-            self._inbound.register(event, EventKind.CALL, handler)
-            return handler
-
-        return register
+        return self._registrar(event, EventKind.CALL)
 
     async def broadcast(self, event: str, payload: Any) -> None:
         """Send the s2c Msg ``event`` to every client in this namespace.
@@ -286,7 +303,7 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
         Node ``io.of(ns).emit``. Under a message-queue manager every process delivers
         it to its own clients.
         """
-        self._outgoing(event, payload)
+        self._outgoing.check(event, EventKind.MSG, payload)
         await self.server.sio.emit(event, (payload,), namespace=self.path)
 
     async def broadcast_to_room(self, room: str, event: str, payload: Any) -> None:
@@ -300,22 +317,17 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
         ``io.of(ns).to(room).emit``.
         """
         _check_room(room)
-        self._outgoing(event, payload)
+        self._outgoing.check(event, EventKind.MSG, payload)
         await self.server.sio.emit(event, (payload,), to=room, namespace=self.path)
 
     def connections(self) -> tuple[Connection[ProtocolT, NamespaceT, StateT], ...]:
         """This process's open connections to the namespace, a snapshot."""
-        return tuple(self._connections.values())
-
-    def _outgoing(
-        self, event: str, payload: Any, kind: EventKind = EventKind.MSG
-    ) -> EventValidators:
-        return check_outgoing(self.spec, self._validators, Direction.S2C, event, kind, payload)
+        return tuple(member.conn for member in self._members.values())
 
     async def _connected(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         # Raising ConnectionRefusedError (never anything else) makes python-socketio
         # answer CONNECT_ERROR and drop the sid from its manager.
-        log = self.server.sio._pursocket_log
+        log = self._log
         try:
             auth = self._check_auth(auth)
         except InvalidValue as exc:
@@ -325,9 +337,18 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
                 message, {"code": "invalid_auth", "details": str(exc)}
             ) from None
         cell = StateCell(self.name)
-        conn = Connection[ProtocolT, NamespaceT, StateT](self, sid, auth, environ, cell)
-        self._connections[sid] = conn
-        self._states[sid] = cell
+        lifecycle = _Lifecycle()
+        conn = Connection[ProtocolT, NamespaceT, StateT](
+            self,
+            sid,
+            auth,
+            environ,
+            cell,
+            lifecycle=lifecycle,
+            outgoing=self._outgoing,
+            pending=self._pending,
+        )
+        self._members[sid] = _Member(conn, lifecycle, cell)
         stage = "guard"
         try:
             for guard in self._guards.of(self.name):
@@ -361,26 +382,25 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
             raise socketio.exceptions.ConnectionRefusedError("Internal server error") from None
 
     def _forget(self, sid: str) -> None:
-        self._connections.pop(sid, None)
-        cell = self._states.pop(sid, None)
-        if cell is not None:
-            cell.end()
+        member = self._members.pop(sid, None)
+        if member is not None:
+            member.state.end()
 
     async def _disconnected(self, sid: str, reason: Any = None) -> None:
-        conn = self._connections.pop(sid, None)
-        cell = self._states.pop(sid, None)
-        if conn is None or cell is None:
+        member = self._members.pop(sid, None)
+        if member is None:
             return
+        conn, lifecycle = member.conn, member.lifecycle
         # The disconnect handler may still read the rooms, to tell them who left.
-        conn._rooms_at_disconnect = conn.rooms()
-        conn._connected = False
-        self.server.sio._pursocket_log.forget(f"sid {sid}")
-        self.server._pending.fail(sid, "disconnected", "the client disconnected before answering")
+        lifecycle.rooms_at_disconnect = conn.rooms()
+        lifecycle.open = False
+        self._log.forget(f"sid {sid}")
+        self._pending.fail(sid, "disconnected", "the client disconnected before answering")
         try:
             if self._disconnect_handler is not None:
                 await invoke(self._disconnect_handler, conn, DisconnectReason.from_socketio(reason))
         except Exception:
-            self.server.sio._pursocket_log.log(
+            self._log.log(
                 logging.ERROR,
                 f"disconnect handler {self.path}",
                 'Disconnect handler of namespace "%s" raised for sid %s',
@@ -389,38 +409,19 @@ class ServerNamespace(Generic[ProtocolT, NamespaceT, StateT]):
                 exc_info=True,
             )
         finally:
-            conn._rooms_at_disconnect = frozenset()
-            cell.end()
+            lifecycle.rooms_at_disconnect = frozenset()
+            member.state.end()
 
     async def _receive(self, sid: str, eio_sid: str, pkt: PursocketPacket) -> None:
-        conn = self._connections.get(sid)
-        if conn is None:
+        member = self._members.get(sid)
+        if member is None:
             return
-        wants_ack = pkt.id is not None
-        reply = await self._inbound.dispatch(
-            pkt.data,
-            checked=pkt.checked,
-            rejection=pkt.rejection,
-            leading=(conn,),
-            wants_ack=wants_ack,
+        await self._handle_event(
+            pkt,
+            leading=(member.conn,),
             peer=f"sid {sid}",
+            acknowledge=functools.partial(self.server.sio.acknowledge, eio_sid),
         )
-        if wants_ack:
-            sio = self.server.sio
-
-            async def send(argument: Any, binary: bool | None) -> None:
-                await sio._send_packet(
-                    eio_sid,
-                    sio.packet_class(
-                        packet.ACK,
-                        namespace=self.path,
-                        id=pkt.id,
-                        data=[argument],
-                        binary=binary,
-                    ),
-                )
-
-            await self._inbound.answer(send, pkt.data[0], reply, f"sid {sid}")
 
 
 class Connection(Generic[ProtocolT, NamespaceT, StateT]):
@@ -439,6 +440,10 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         auth: Any,
         environ: dict[str, Any],
         state: StateCell,
+        *,
+        lifecycle: _Lifecycle,
+        outgoing: OutgoingEvents,
+        pending: PendingCalls,
     ) -> None:
         self.namespace = namespace
         #: The connection's Socket.IO id in this namespace (also the name of its own room).
@@ -448,13 +453,14 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         #: The WSGI-style environ of the connecting request; under ASGI the peer
         #: address is ``environ["asgi.scope"]["client"]``.
         self.environ = environ
-        self._connected = True
-        self._rooms_at_disconnect: frozenset[str] = frozenset()
+        self._lifecycle = lifecycle
+        self._outgoing = outgoing
+        self._pending = pending
 
     @property
     def connected(self) -> bool:
         """Whether the connection is still open."""
-        return self._connected
+        return self._lifecycle.open
 
     @property
     def auth(self) -> Any:
@@ -480,7 +486,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         return state
 
     @property
-    def _sio(self) -> socketio.AsyncServer:
+    def _sio(self) -> SocketIOServer:
         return self.namespace.server.sio
 
     async def emit(self, event: str, payload: Any) -> None:
@@ -489,7 +495,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         On the wire: ``AsyncServer.emit(event, (payload,), to=sid, namespace=path)``
         (PurSocket's ``emitTo``). Nothing is sent once the connection has ended.
         """
-        self.namespace._outgoing(event, payload)
+        self._outgoing.check(event, EventKind.MSG, payload)
         await self._sio.emit(event, (payload,), to=self.sid, namespace=self.namespace.path)
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
@@ -501,9 +507,9 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         the client answers with an error or with something that is not the declared
         response, or disconnects first (code ``disconnected``, raised at once).
         """
-        validators = self.namespace._outgoing(event, payload, EventKind.CALL)
+        validators = self._outgoing.check(event, EventKind.CALL, payload)
         spec = validators.spec
-        if not self._connected:
+        if not self._lifecycle.open:
             raise CallError(
                 "disconnected", "the client has disconnected", namespace=spec.namespace, event=event
             )
@@ -513,9 +519,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
                 event, (payload,), to=self.sid, namespace=self.namespace.path, callback=on_ack
             )
 
-        return await self.namespace.server._pending.call(
-            self.sid, spec, send, timeout, validators.response
-        )
+        return await self._pending.call(self.sid, spec, send, timeout, validators.response)
 
     async def broadcast_except_sender(self, event: str, payload: Any) -> None:
         """Send the s2c Msg ``event`` to every client in the namespace but this one.
@@ -523,7 +527,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         On the wire: ``AsyncServer.emit(event, (payload,), skip_sid=sid, namespace=path)``,
         the Node ``socket.broadcast.emit``.
         """
-        self.namespace._outgoing(event, payload)
+        self._outgoing.check(event, EventKind.MSG, payload)
         await self._sio.emit(event, (payload,), skip_sid=self.sid, namespace=self.namespace.path)
 
     async def broadcast_to_room_except_sender(self, room: str, event: str, payload: Any) -> None:
@@ -534,7 +538,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         be a member of the room.
         """
         _check_room(room)
-        self.namespace._outgoing(event, payload)
+        self._outgoing.check(event, EventKind.MSG, payload)
         await self._sio.emit(
             event, (payload,), to=room, skip_sid=self.sid, namespace=self.namespace.path
         )
@@ -548,7 +552,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         ``ValueError`` if ``room`` is another connection's sid (that room is its alone).
         """
         _check_room(room)
-        if not self._connected:
+        if not self._lifecycle.open:
             return
         path = self.namespace.path
         if room != self.sid and self._sio.manager.is_sid_room(path, room):
@@ -573,7 +577,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
                 f"connection stays in the room named after its sid so that emit() and "
                 f"call() can reach it"
             )
-        if not self._connected:
+        if not self._lifecycle.open:
             return
         await self._sio.leave_room(self.sid, room, namespace=self.namespace.path)
 
@@ -587,8 +591,8 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         message-queue manager this is this process's view, which is exact for a
         connection that lives on this process.
         """
-        if not self._connected:
-            return self._rooms_at_disconnect
+        if not self._lifecycle.open:
+            return self._lifecycle.rooms_at_disconnect
         return frozenset(self._sio.rooms(self.sid, namespace=self.namespace.path))
 
     async def disconnect(self) -> None:
@@ -606,170 +610,3 @@ def _check_room(room: object) -> None:
     # python-socketio treats a room of None as "every room", which corrupts its state.
     if not isinstance(room, str) or not room:
         raise ValueError(f"A room name must be a non-empty str, got {room!r}")
-
-
-class _SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
-    """``socketio.AsyncServer`` whose packets go through pursocket's trust boundary.
-
-    * EVENT packets go to pursocket's namespaces only: python-socketio would route an
-      event named ``connect`` or ``disconnect`` to the lifecycle handlers, and sends
-      no acknowledgement when a handler fails.
-    * A packet that is not well-formed Socket.IO closes that client's connection with
-      one rate-limited log line, instead of a traceback per packet (and instead of
-      wedging the connection, for a bad binary attachment).
-    * With ``ordered``, each connection's events run one after another.
-    """
-
-    def __init__(
-        self, routes: Mapping[str, ServerNamespace[Any, Any, Any]], ordered: bool, **options: Any
-    ) -> None:
-        super().__init__(**options)
-        self._pursocket_namespaces = routes
-        self._pursocket_log = LogLimiter()
-        self._pursocket_in_order = InOrder() if ordered else None
-
-    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
-        return EngineIOServer
-
-    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
-        await super()._handle_eio_disconnect(eio_sid, reason)
-        socket = self.eio.sockets.get(eio_sid)
-        if socket is not None and not socket.upgraded:
-            # A long-polling client that closes its session still has a GET waiting for
-            # packets; engineio would hold it, the client's disconnect() and the web
-            # server's shutdown until the ping timeout. Answer it now.
-            await socket.queue.put(None)
-
-    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
-        path = namespace or "/"
-        if path not in self._pursocket_namespaces:
-            # python-socketio's own refusal says only "Unable to connect".
-            specs = [route.spec for route in self._pursocket_namespaces.values()]
-            declared = ", ".join(f'"{spec.path}"' for spec in specs)
-            message = (
-                f'Unknown namespace "{path}"; protocol {specs[0].protocol_name} declares {declared}'
-            )
-            await self._send_packet(
-                eio_sid,
-                self.packet_class(packet.CONNECT_ERROR, data={"message": message}, namespace=path),
-            )
-            return
-        await super()._handle_connect(eio_sid, namespace, data)
-
-    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
-        try:
-            await self._pursocket_message(eio_sid, data)
-        except Exception as exc:  # whatever a peer sends, it gets no traceback in the log
-            self._binary_packet.pop(eio_sid, None)
-            reason = str(exc) if isinstance(exc, MalformedPacket) else repr(exc)
-            self._pursocket_log.log(
-                logging.WARNING,
-                f"eio {eio_sid}",
-                "Closing the connection of Engine.IO session %s: %s",
-                eio_sid,
-                reason,
-            )
-            await self.eio.disconnect(eio_sid)
-
-    async def _pursocket_message(self, eio_sid: str, data: Any) -> None:
-        pending = self._binary_packet.get(eio_sid)
-        if pending is not None:
-            if pending.add_attachment(data):
-                del self._binary_packet[eio_sid]
-                await self._pursocket_complete(eio_sid, pending)
-            return
-        pkt = self.packet_class(encoded_packet=data)
-        kind = pkt.packet_type
-        if kind == packet.CONNECT:
-            await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
-        elif kind == packet.DISCONNECT:
-            await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
-        elif kind in (packet.EVENT, packet.ACK):
-            await self._pursocket_complete(eio_sid, pkt)
-        elif kind in (packet.BINARY_EVENT, packet.BINARY_ACK):
-            if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/") is None:
-                raise MalformedPacket("a binary packet for a namespace it has not connected")
-            self._binary_packet[eio_sid] = pkt
-        else:
-            raise MalformedPacket(f"a client may not send {packet.packet_names[kind]} packets")
-
-    async def _pursocket_complete(self, eio_sid: str, pkt: PursocketPacket) -> None:
-        if pkt.packet_type in (packet.ACK, packet.BINARY_ACK):
-            await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
-            return
-        path = pkt.namespace or "/"
-        target = self._pursocket_namespaces.get(path)
-        sid = self.manager.sid_from_eio_sid(eio_sid, path)
-        if target is None or sid is None or not self.manager.is_connected(sid, path):
-            return
-        job = target._receive(sid, eio_sid, pkt)
-        if self._pursocket_in_order is None:
-            spawn(job)
-        else:
-            self._pursocket_in_order.submit(sid, job)
-
-
-class _LocalManager(socketio.AsyncManager):  # type: ignore[misc]
-    """The single-process manager, sending a broadcast without a task per recipient.
-
-    python-socketio's manager starts one task per recipient and waits for them all.
-    Handing a packet to a connection only puts it on that connection's unbounded
-    queue and never waits, so this manager does it for every recipient in turn in
-    the emitting task: the same packets in the same order, for a fraction of the CPU
-    time in a large room. Emits that expect acknowledgements, and message-queue
-    managers (Redis, RabbitMQ), keep python-socketio's behaviour.
-    """
-
-    async def emit(
-        self,
-        event: str,
-        data: Any,
-        namespace: str,
-        room: Any = None,
-        skip_sid: Any = None,
-        callback: Any = None,
-        to: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        """Send ``event`` to every participant of ``to``/``room`` but ``skip_sid``."""
-        if callback is not None:
-            await super().emit(
-                event, data, namespace, room, skip_sid, callback=callback, to=to, **kwargs
-            )
-            return
-        if namespace not in self.rooms:
-            return
-        if isinstance(data, tuple):
-            arguments = list(data)
-        else:
-            arguments = [] if data is None else [data]
-        skipped = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        recipients = [
-            eio_sid
-            for sid, eio_sid in self.get_participants(namespace, to or room)
-            if sid not in skipped
-        ]
-        if not recipients:
-            return
-        encoded = self.server.packet_class(
-            packet.EVENT, namespace=namespace, data=[event, *arguments]
-        ).encode()
-        messages = [
-            eio_packet.Packet(eio_packet.MESSAGE, part)
-            for part in (encoded if isinstance(encoded, list) else [encoded])
-        ]
-        for eio_sid in recipients:
-            try:
-                for message in messages:
-                    await self.server._send_eio_packet(eio_sid, message)
-            except Exception:  # one failing connection must not cost the others the message
-                self.server._pursocket_log.log(
-                    logging.WARNING,
-                    f"eio {eio_sid}",
-                    "Could not send a broadcast to Engine.IO session %s",
-                    eio_sid,
-                    exc_info=True,
-                )
-        # Let the connections' writers run before the emitting task goes on, as
-        # python-socketio's waiting for its send tasks does.
-        await asyncio.sleep(0)

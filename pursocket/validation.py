@@ -28,15 +28,8 @@ from pursocket.protocol import (
     unwrap_qualifiers,
 )
 
-__all__ = [
-    "EventValidators",
-    "InvalidInput",
-    "InvalidValue",
-    "Validator",
-    "auth_validator",
-    "build_validators",
-    "decodable_type",
-]
+# What users need; the rest is shared with pursocket's own modules only.
+__all__ = ["InvalidInput"]
 
 
 class InvalidValue(Exception):
@@ -111,16 +104,16 @@ class EventValidators:
     def __init__(self, spec: EventSpec, *, incoming: bool, outgoing: bool) -> None:
         self.spec = spec
         try:
-            payload_type = decodable_type(spec.payload_type)
-            response_type = decodable_type(spec.response_type) if spec.is_call else Any
-            checks_payload = _checker(payload_type)
-            checks_response = _checker(response_type)
+            payload = wire_form(spec.payload_type)
+            response = wire_form(spec.response_type) if spec.is_call else WireForm(Any, True)
+            checks_payload = _checker(payload.decodable)
+            checks_response = _checker(response.decodable)
             #: Whether a payload or response may hold ``bytes`` (declared, or under ``Any``).
-            self.payload_may_be_binary = _may_hold_bytes(payload_type)
-            self.response_may_be_binary = _may_hold_bytes(response_type)
+            self.payload_may_be_binary = payload.may_hold_bytes
+            self.response_may_be_binary = response.may_hold_bytes
             self.payload_json: msgspec.json.Decoder[Any] | None = (
-                msgspec.json.Decoder(payload_type, strict=True)
-                if incoming and not _may_hold_bytes(payload_type)
+                msgspec.json.Decoder(payload.decodable, strict=True)
+                if incoming and not payload.may_hold_bytes
                 else None
             )
         except (TypeError, ProtocolError) as exc:
@@ -158,61 +151,81 @@ def auth_validator(namespace: NamespaceSpec, *, enabled: bool = True) -> Validat
     if namespace.auth_type is None or not enabled:
         return _accept
     try:
-        return _checker(decodable_type(namespace.auth_type))
+        return _checker(wire_form(namespace.auth_type).decodable)
     except (TypeError, ProtocolError) as exc:
         raise ProtocolError(f"{namespace.auth_path}: cannot build a validator: {exc}") from None
 
 
-def decodable_type(tp: Any) -> Any:
-    """``tp`` in a form msgspec decodes: every ``ReadOnly[X]`` key read as ``X``.
+@attrs.frozen
+class WireForm:
+    """What pursocket needs to know about a declared type, worked out in one walk."""
+
+    #: The type in a form msgspec decodes: every ``ReadOnly[X]`` key read as ``X``.
+    decodable: Any
+    #: Whether a value may hold ``bytes`` (declared, or under ``Any``).
+    may_hold_bytes: bool
+
+
+def wire_form(tp: Any) -> WireForm:
+    """The :class:`WireForm` of ``tp``.
 
     ``ReadOnly`` only restricts what type checkers let code do with a value; on the
     wire the key is an ordinary key. TypedDicts (nested at any depth) that contain
     one are rebuilt once with the same keys and requiredness; every other type is
-    returned as it is.
+    kept as it is.
     """
-    return _Rewriter().rewrite(tp)
+    decodable, may_hold_bytes = _Walk().visit(tp)
+    return WireForm(decodable, may_hold_bytes)
 
 
-class _Rewriter:
+class _Walk:
+    """One walk over a type: its decodable form and whether it may hold bytes."""
+
     def __init__(self) -> None:
-        self._done: dict[int, Any] = {}
+        self._done: dict[int, tuple[Any, bool]] = {}
         self._in_progress: set[int] = set()
 
-    def rewrite(self, tp: Any) -> Any:
+    def visit(self, tp: Any) -> tuple[Any, bool]:
+        if tp is Any or tp in _BINARY_TYPES:
+            return tp, True
         if is_typeddict(tp):
             return self._typeddict(tp)
         origin, args = get_origin(tp), get_args(tp)
         if origin is None or origin is Literal or not args:
-            return tp
-        new_args = tuple(self.rewrite(arg) for arg in args)
+            return tp, False
+        visited = [self.visit(arg) for arg in args]
+        may_hold_bytes = any(holds for _, holds in visited)
+        new_args = tuple(new for new, _ in visited)
         if all(new is old for new, old in zip(new_args, args, strict=True)):
-            return tp
+            return tp, may_hold_bytes
         if origin in UNION_ORIGINS:
-            return Union[new_args]  # noqa: UP007 (a runtime union of computed members)
-        return origin[new_args]
+            return Union[new_args], may_hold_bytes  # noqa: UP007 (a runtime union of computed members)
+        return origin[new_args], may_hold_bytes
 
-    def _typeddict(self, td: Any) -> Any:
+    def _typeddict(self, td: Any) -> tuple[Any, bool]:
         key = id(td)
         if key in self._done:
             return self._done[key]
         if key in self._in_progress:
-            # A recursive TypedDict refers to itself; a ReadOnly key inside such a
-            # cycle is then reported by msgspec when the decoder is built.
-            return td
+            # A recursive TypedDict refers to itself: its keys are being walked already
+            # (a ReadOnly key inside such a cycle is reported by msgspec when the
+            # decoder is built).
+            return td, False
         self._in_progress.add(key)
         hints = typing.get_type_hints(td, include_extras=True)
         fields: dict[str, Any] = {}
         changed = False
+        may_hold_bytes = False
         for name, annotation in hints.items():
             qualifiers, inner = unwrap_qualifiers(annotation)
-            new_inner = self.rewrite(inner)
+            new_inner, holds = self.visit(inner)
+            may_hold_bytes |= holds
             changed |= ReadOnly in qualifiers or new_inner is not inner
             fields[name] = (qualifiers, new_inner)
         self._in_progress.discard(key)
         if not changed:
-            self._done[key] = td
-            return td
+            self._done[key] = (td, may_hold_bytes)
+            return self._done[key]
         # __required_keys__ is wrong on Python 3.11 for a NotRequired key under
         # ``from __future__ import annotations``; the qualifier itself is reliable.
         required = {
@@ -226,30 +239,5 @@ class _Rewriter:
                 for name, (_, inner) in fields.items()
             },
         )
-        self._done[key] = rebuilt
-        return rebuilt
-
-
-def _may_hold_bytes(tp: Any) -> bool:
-    """Whether a value of ``tp`` may hold ``bytes`` (declared, or under ``Any``)."""
-    return _BytesSearch().may_hold_bytes(tp)
-
-
-class _BytesSearch:
-    # Each TypedDict is searched once: a recursive one, or one reached along many
-    # paths, costs one visit.
-    def __init__(self) -> None:
-        self._visited: set[int] = set()
-
-    def may_hold_bytes(self, tp: Any) -> bool:
-        if tp is Any or tp in _BINARY_TYPES:
-            return True
-        if is_typeddict(tp):
-            if id(tp) in self._visited:
-                return False
-            self._visited.add(id(tp))
-            hints = typing.get_type_hints(tp, include_extras=True)
-            return any(self.may_hold_bytes(unwrap_qualifiers(h)[1]) for h in hints.values())
-        if get_origin(tp) is Literal:
-            return False
-        return any(self.may_hold_bytes(arg) for arg in get_args(tp))
+        self._done[key] = (rebuilt, may_hold_bytes)
+        return self._done[key]

@@ -22,6 +22,7 @@ from mypy.plugin import (
     Plugin,
 )
 from mypy.types import FunctionLike, Type
+from typing_extensions import override
 
 from pursocket_mypy import fullnames
 from pursocket_mypy.auth import (
@@ -103,6 +104,7 @@ class PursocketPlugin(Plugin):
         self._inherited_signature_hooks = _by_method_name(self._method_signature_hooks)
         self._inherited_method_hooks = _by_method_name(self._method_hooks)
 
+    @override
     def get_method_signature_hook(self, fullname: str) -> _MethodSigHook | None:
         """Narrow the sending methods' payload and result types."""
         hook = self._method_signature_hooks.get(fullname)
@@ -110,6 +112,7 @@ class PursocketPlugin(Plugin):
             return hook
         return self._inherited(fullname, self._inherited_signature_hooks)
 
+    @override
     def get_method_hook(self, fullname: str) -> _MethodHook | None:
         """Type ``namespace()`` handles and check handlers."""
         hook = self._method_hooks.get(fullname)
@@ -117,10 +120,12 @@ class PursocketPlugin(Plugin):
             return hook
         return self._inherited(fullname, self._inherited_method_hooks)
 
+    @override
     def get_attribute_hook(self, fullname: str) -> _AttributeHook | None:
         """Type ``conn.auth`` by the namespace's declared auth."""
         return ATTRIBUTE_HOOKS.get(fullname)
 
+    @override
     def get_function_hook(self, fullname: str) -> _FunctionHook | None:
         """Check the protocol a ``Server`` or ``Client`` is created with."""
         return self._function_hooks.get(fullname)

@@ -1,157 +1,29 @@
-"""Inbound event routing shared by the server and the client side of a namespace.
+"""Inbound events: what one side of a namespace does with each EVENT packet the peer sends.
 
 An EVENT packet from the peer is checked against the protocol, its payload
 validated, the registered handler run, and, when the packet asked for an
 acknowledgement, exactly one acknowledgement argument produced: the handler's
 response, or an error object (see :mod:`pursocket._wire`). Nothing the peer
 sends can make a handler run with the wrong shape or leave a caller without an
-answer, and nothing it sends repeatedly can flood the log: every line a peer can
-trigger goes through a :class:`LogLimiter`.
+answer, and every log line the peer can trigger goes through a
+:class:`~pursocket._logging.LogLimiter`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import inspect
 import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from pursocket._invoke import invoke
+from pursocket._logging import LogLimiter
 from pursocket._wire import error_reply
 from pursocket.errors import ProtocolError
 from pursocket.protocol import Direction, EventKind, EventSpec, NamespaceSpec
 from pursocket.validation import EventValidators, InvalidInput, InvalidValue
 
-__all__ = ["InOrder", "InboundEvents", "LogLimiter", "check_outgoing", "invoke", "spawn"]
-
-logger = logging.getLogger("pursocket")
-
-_background_tasks: set[asyncio.Task[Any]] = set()
-
-
-def spawn(job: Coroutine[Any, Any, Any]) -> None:
-    """Run ``job`` as a task that is kept alive until it ends; log it if it fails."""
-    task = asyncio.ensure_future(job)
-    _background_tasks.add(task)
-    task.add_done_callback(_finished)
-
-
-def _finished(task: asyncio.Task[Any]) -> None:
-    _background_tasks.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("pursocket's handling of an event failed", exc_info=task.exception())
-
-
-async def invoke(handler: Callable[..., Any], *args: Any) -> Any:
-    """Run a handler that may be ``async def`` or plain ``def``."""
-    result = handler(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-def check_outgoing(
-    namespace: NamespaceSpec,
-    validators: Mapping[tuple[str, Direction, str], EventValidators],
-    direction: Direction,
-    event: str,
-    kind: EventKind,
-    payload: Any,
-) -> EventValidators:
-    """The validators of ``event``, which this side is about to send as ``kind``.
-
-    Raises ``ProtocolError`` if the namespace declares no such event in ``direction``,
-    or (with outgoing validation on) if ``payload`` is not its declared type.
-    """
-    spec = namespace.find(direction, event, kind)
-    checks = validators[(namespace.path, direction, spec.name)]
-    try:
-        checks.outgoing_payload(payload)
-    except InvalidValue as exc:
-        raise ProtocolError(
-            f'The payload sent as "{event}" in namespace "{namespace.name}" is not the '
-            f"declared type: {exc}"
-        ) from None
-    return checks
-
-
-class LogLimiter:
-    """At most ``burst`` log lines per ``window`` seconds for each peer; the rest are counted.
-
-    The next line that gets through says how many were held back. Memory is bounded:
-    past ``max_peers`` tracked peers the counts start afresh.
-    """
-
-    def __init__(
-        self,
-        burst: int = 5,
-        window: float = 60.0,
-        max_peers: int = 10_000,
-        target: logging.Logger = logger,
-    ) -> None:
-        self.burst = burst
-        self.window = window
-        self.max_peers = max_peers
-        #: The logger the lines that get through go to.
-        self.target = target
-        # peer -> [window start, lines logged in the window, lines held back]
-        self._peers: dict[str, list[float]] = {}
-
-    def log(self, level: int, peer: str, message: str, *args: Any, exc_info: bool = False) -> None:
-        """Log ``message % args`` for ``peer`` unless that peer is over its budget."""
-        now = time.monotonic()
-        state = self._peers.get(peer)
-        if state is None:
-            if len(self._peers) >= self.max_peers:
-                self._peers.clear()
-            state = self._peers[peer] = [now, 0, 0]
-        elif now - state[0] >= self.window:
-            state[0], state[1] = now, 0
-        if state[1] >= self.burst:
-            state[2] += 1
-            return
-        state[1] += 1
-        if state[2]:
-            message += " (%d similar lines from this peer were held back)"
-            args = (*args, int(state[2]))
-            state[2] = 0
-        self.target.log(level, message, *args, exc_info=exc_info)
-
-    def forget(self, peer: str) -> None:
-        """Drop what is known about ``peer`` (it has disconnected)."""
-        self._peers.pop(peer, None)
-
-
-class InOrder:
-    """Runs each connection's events one after another, in the order they arrived."""
-
-    def __init__(self) -> None:
-        self._queues: dict[str, collections.deque[Coroutine[Any, Any, Any]]] = {}
-
-    def submit(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
-        """Run ``job`` after every job submitted earlier under ``key`` has finished."""
-        queue = self._queues.get(key)
-        if queue is not None:
-            queue.append(job)
-            return
-        queue = self._queues[key] = collections.deque([job])
-        spawn(self._drain(key, queue))
-
-    async def _drain(self, key: str, queue: collections.deque[Coroutine[Any, Any, Any]]) -> None:
-        try:
-            while queue:
-                try:
-                    await queue[0]
-                except Exception:  # the next events of the connection must still run
-                    logger.exception("pursocket's handling of an event failed")
-                del queue[0]
-        finally:
-            self._queues.pop(key, None)
-            for job in queue:
-                job.close()
+__all__ = ["InboundEvents", "SendAck"]
 
 
 #: Sends an acknowledgement argument; the flag is the Packet's ``binary`` (``None``: find out).

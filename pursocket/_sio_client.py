@@ -1,0 +1,182 @@
+"""pursocket's ``socketio.AsyncClient``: every packet the server sends passes its trust boundary.
+
+:class:`SocketIOClient` is what ``Client.sio`` is. It is a plain
+``socketio.AsyncClient`` for everything pursocket does not wrap, and overrides the
+private python-socketio methods listed in ``tests/test_upstream_contract.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+import socketio
+from socketio import packet
+
+from pursocket._codec import MalformedPacket, PursocketPacket
+from pursocket._logging import LogLimiter
+from pursocket._tasks import InOrder, run
+
+__all__ = ["AuthByNamespace", "ClientRoute", "SocketIOClient"]
+
+#: Handles one EVENT packet from the server in one declared namespace.
+ClientRoute = Callable[[PursocketPacket], Coroutine[Any, Any, None]]
+
+
+class AuthByNamespace(dict[str, Any]):
+    """The auth of each namespace path, handed to python-socketio as its ``auth``.
+
+    python-socketio sends one auth in every namespace's CONNECT packet;
+    :class:`SocketIOClient` puts each namespace's own in its packet instead.
+    """
+
+
+#: How long ``disconnect_after_flush`` lets queued packets leave before closing the transport.
+_FLUSH_TIMEOUT = 1.0
+
+
+class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
+    """``socketio.AsyncClient`` whose packets go through pursocket's trust boundary.
+
+    EVENT packets go to pursocket's namespaces, each in its own task (so a handler
+    may itself await a Call) or, with ``in_order``, one after another. A packet that
+    is not well-formed Socket.IO is dropped with one rate-limited log line.
+    ``routes`` holds the namespaces declared so far; the client adds to it.
+    """
+
+    def __init__(
+        self,
+        *,
+        routes: Mapping[str, ClientRoute],
+        log: LogLimiter,
+        in_order: InOrder | None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self._pursocket_routes = routes
+        self._pursocket_log = log
+        self._pursocket_in_order = in_order
+        # The server's refusal (message, data) of each namespace it refused.
+        self._pursocket_refusals: dict[str, tuple[str, Any]] = {}
+        # What a server's connect handler sends arrives before the namespace's CONNECT
+        # packet, and more may arrive while this side's connect handler runs: hold it
+        # (as the JS client does) and deliver it in order once that handler is done.
+        self._pursocket_ready: set[str] = set()
+        self._pursocket_early: dict[str, list[PursocketPacket]] = {}
+
+    def refusal(self, path: str) -> tuple[str, Any] | None:
+        """The server's (message, data) if it refused ``path`` since :meth:`forget_refusals`."""
+        return self._pursocket_refusals.get(path)
+
+    def forget_refusals(self) -> None:
+        """Forget the refusals of earlier connection attempts."""
+        self._pursocket_refusals.clear()
+
+    async def acknowledge(
+        self, namespace: str, ack_id: int, argument: Any, binary: bool | None
+    ) -> None:
+        """Send the server an ACK packet carrying ``argument``."""
+        await self._send_packet(
+            self.packet_class(
+                packet.ACK, namespace=namespace, id=ack_id, data=[argument], binary=binary
+            )
+        )
+
+    async def disconnect_after_flush(self) -> None:
+        """Disconnect, letting every namespace's DISCONNECT packet reach the server first.
+
+        python-socketio closes the transport before its DISCONNECT packets leave, so
+        the server would see "transport close" instead of a client disconnect.
+        """
+        if self.eio.state == "connected":
+            for path in list(self.namespaces):
+                await self._send_packet(self.packet_class(packet.DISCONNECT, namespace=path))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.eio.queue.join(), _FLUSH_TIMEOUT)
+        await self.disconnect()
+
+    async def _send_packet(self, pkt: packet.Packet) -> None:
+        # python-socketio puts one auth in every namespace's CONNECT packet (``{}`` for
+        # none); each namespace sends its own, and nothing when it has none.
+        if pkt.packet_type == packet.CONNECT and isinstance(self.connection_auth, AuthByNamespace):
+            pkt.data = self.connection_auth.get(pkt.namespace or "/")
+        await super()._send_packet(pkt)
+
+    async def _handle_connect(self, namespace: str | None, data: Any) -> None:
+        await super()._handle_connect(namespace, data)
+        path = namespace or "/"
+        if path in self.namespaces and path not in self._pursocket_ready:
+            self._pursocket_ready.add(path)
+            for pkt in self._pursocket_early.pop(path, []):
+                self._pursocket_dispatch(pkt)
+
+    async def _handle_disconnect(self, namespace: str | None) -> None:
+        self._pursocket_forget(namespace or "/")
+        await super()._handle_disconnect(namespace)
+
+    async def _handle_error(self, namespace: str | None, data: Any) -> None:
+        path = namespace or "/"
+        self._pursocket_forget(path)
+        if isinstance(data, dict):
+            self._pursocket_refusals[path] = (str(data.get("message", "")), data.get("data"))
+        else:
+            self._pursocket_refusals[path] = (str(data), None)
+        await super()._handle_error(namespace, data)
+
+    async def _handle_eio_disconnect(self, reason: Any = None) -> None:
+        self._pursocket_ready.clear()
+        self._pursocket_early.clear()
+        await super()._handle_eio_disconnect(reason)
+
+    def _pursocket_forget(self, path: str) -> None:
+        self._pursocket_ready.discard(path)
+        self._pursocket_early.pop(path, None)
+
+    async def _handle_eio_message(self, data: Any) -> None:
+        try:
+            await self._pursocket_message(data)
+        except Exception as exc:  # whatever a server sends, it gets no traceback in the log
+            self._binary_packet = None
+            reason = str(exc) if isinstance(exc, MalformedPacket) else repr(exc)
+            self._pursocket_log.log(
+                logging.WARNING, "server", "Dropped a packet from the server: %s", reason
+            )
+
+    async def _pursocket_message(self, data: Any) -> None:
+        pending = self._binary_packet
+        if pending is not None:
+            if pending.add_attachment(data):
+                self._binary_packet = None
+                await self._pursocket_complete(pending)
+            return
+        pkt = self.packet_class(encoded_packet=data)
+        kind = pkt.packet_type
+        if kind == packet.CONNECT:
+            await self._handle_connect(pkt.namespace, pkt.data)
+        elif kind == packet.DISCONNECT:
+            await self._handle_disconnect(pkt.namespace)
+        elif kind in (packet.EVENT, packet.ACK):
+            await self._pursocket_complete(pkt)
+        elif kind in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            self._binary_packet = pkt
+        else:
+            await self._handle_error(pkt.namespace, pkt.data)
+
+    async def _pursocket_complete(self, pkt: PursocketPacket) -> None:
+        if pkt.packet_type in (packet.ACK, packet.BINARY_ACK):
+            await self._handle_ack(pkt.namespace, pkt.id, pkt.data)
+            return
+        path = pkt.namespace or "/"
+        if path not in self._pursocket_routes:
+            return
+        if path in self._pursocket_ready:
+            self._pursocket_dispatch(pkt)
+        else:
+            self._pursocket_early.setdefault(path, []).append(pkt)
+
+    def _pursocket_dispatch(self, pkt: PursocketPacket) -> None:
+        receive = self._pursocket_routes[pkt.namespace or "/"]
+        run(receive(pkt), self._pursocket_in_order, "server")

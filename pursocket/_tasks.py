@@ -1,0 +1,69 @@
+"""How pursocket runs the handling of each event: as a task of its own, or in order.
+
+By default each event runs in its own task (:func:`spawn`), so a slow handler lets a
+later event finish first. :class:`InOrder` runs the events of one connection one
+after another, in the order they arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Coroutine
+from typing import Any
+
+from pursocket._logging import logger
+
+__all__ = ["InOrder", "spawn"]
+
+_background_tasks: set[asyncio.Task[Any]] = set()
+
+
+def spawn(job: Coroutine[Any, Any, Any]) -> None:
+    """Run ``job`` as a task that is kept alive until it ends; log it if it fails."""
+    task = asyncio.ensure_future(job)
+    _background_tasks.add(task)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _background_tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("pursocket's handling of an event failed", exc_info=task.exception())
+
+
+class InOrder:
+    """Runs each connection's events one after another, in the order they arrived."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, collections.deque[Coroutine[Any, Any, Any]]] = {}
+
+    def submit(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
+        """Run ``job`` after every job submitted earlier under ``key`` has finished."""
+        queue = self._queues.get(key)
+        if queue is not None:
+            queue.append(job)
+            return
+        queue = self._queues[key] = collections.deque([job])
+        spawn(self._drain(key, queue))
+
+    async def _drain(self, key: str, queue: collections.deque[Coroutine[Any, Any, Any]]) -> None:
+        try:
+            while queue:
+                try:
+                    await queue[0]
+                except Exception:  # the next events of the connection must still run
+                    logger.exception("pursocket's handling of an event failed")
+                del queue[0]
+        finally:
+            self._queues.pop(key, None)
+            for job in queue:
+                job.close()
+
+
+def run(job: Coroutine[Any, Any, Any], in_order: InOrder | None, key: str) -> None:
+    """Run ``job`` in a task of its own, or after ``key``'s earlier jobs with ``in_order``."""
+    if in_order is None:
+        spawn(job)
+    else:
+        in_order.submit(key, job)
