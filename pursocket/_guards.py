@@ -17,20 +17,20 @@ class Guards:
         self._model = model
         self._guards: list[tuple[frozenset[str], Callable[..., Any]]] = []
 
-    def add(
-        self, namespaces: Iterable[str], exclude: Iterable[str], guard: Callable[..., Any]
-    ) -> None:
-        """Register ``guard`` for ``namespaces`` (every one when empty) but ``exclude``.
+    def select(self, namespaces: Iterable[str], exclude: Iterable[str]) -> frozenset[str]:
+        """``namespaces`` (every one when empty) but ``exclude``.
 
-        ``ProtocolError`` names a namespace the protocol does not declare; ``TypeError``
-        a guard that is not callable.
+        ``ProtocolError`` names a namespace the protocol does not declare.
         """
         named, excluded = tuple(namespaces), tuple(exclude)
         for name in (*named, *excluded):
             self._model.namespace(name)  # raises, naming the declared namespaces
+        return frozenset(named or self._model.namespaces) - frozenset(excluded)
+
+    def add(self, guarded: frozenset[str], guard: Callable[..., Any]) -> None:
+        """Register ``guard`` for the namespaces ``guarded``; ``TypeError`` if it is not callable."""
         if not callable(guard):
             raise TypeError(f"A guard must be callable, got {guard!r}")
-        guarded = frozenset(named or self._model.namespaces) - frozenset(excluded)
         self._guards.append((guarded, guard))
 
     def of(self, namespace: str) -> tuple[Callable[..., Any], ...]:

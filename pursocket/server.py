@@ -153,8 +153,10 @@ class Server(Generic[ProtocolT]):
         ``ProtocolError`` if a name is not a namespace of the protocol.
         """
 
+        guarded = self._guards.select(namespaces, exclude)
+
         def register(guard: HandlerT) -> HandlerT:
-            self._guards.add(namespaces, exclude, guard)
+            self._guards.add(guarded, guard)
             return guard
 
         return register

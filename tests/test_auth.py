@@ -1,0 +1,340 @@
+"""Connection auth, per-connection state and connect guards, on real servers.
+
+Python clients (pursocket's, and a plain python-socketio client that sends what a
+hostile peer would) and the official JS client connect over real sockets.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pytest
+import socketio
+
+from pursocket import (
+    Client,
+    ConnectError,
+    ConnectionRefused,
+    DisconnectReason,
+    ProtocolError,
+    Server,
+    StateNotSet,
+)
+from tests.auth_app import AuthProtocol, GameConn, LobbyConn, PublicConn, User
+from tests.conftest import Inbox
+from tests.test_interop import node
+
+
+def auth_server(**options: Any) -> tuple[Server[AuthProtocol], Inbox]:
+    """Lobby keeps a ``User`` per connection, game its table; every handler reports it."""
+    server = Server(AuthProtocol, **options)
+    seen = Inbox()
+    lobby = server.namespace("lobby", state=User)
+    game = server.namespace("game", state=int)
+
+    @lobby.on_connect
+    def lobby_connect(conn: LobbyConn) -> User:
+        seen.put(("connect", conn.auth))
+        return User(conn.auth["token"])
+
+    @lobby.on_call("whoami")
+    async def lobby_whoami(conn: LobbyConn, asker: str) -> str:
+        return f"{conn.state.name} asks {asker}"
+
+    @lobby.on("note")
+    def lobby_note(conn: LobbyConn, text: str) -> None:
+        seen.put(("note", conn.state, text))
+
+    @lobby.on_disconnect
+    def lobby_gone(conn: LobbyConn, reason: DisconnectReason) -> None:
+        seen.put(("disconnect", conn.state, reason))
+
+    @game.on_connect
+    async def game_connect(conn: GameConn) -> int:
+        return conn.auth["table"]
+
+    @game.on_call("whoami")
+    def game_whoami(conn: GameConn, asker: str) -> str:
+        return f"table {conn.state} asks {asker}"
+
+    @server.namespace("public").on_call("whoami")
+    def public_whoami(conn: PublicConn, asker: str) -> str:
+        return f"{conn.state} asks {asker}"
+
+    return server, seen
+
+
+async def test_the_auth_is_validated_and_the_state_is_in_every_handler(serve: Any) -> None:
+    server, seen = auth_server()
+    running = await serve(server)
+    client = Client(AuthProtocol, reconnection=False)
+    lobby = client.namespace("lobby", auth={"token": "alice"})
+    await client.connect(running.url)
+    (conn,) = server.namespace("lobby").connections()
+    assert await lobby.call("whoami", "py") == "alice asks py"
+    await lobby.emit("note", "hi")
+    await client.disconnect()
+    assert await seen.wait_for(3) == [
+        ("connect", {"token": "alice"}),
+        ("note", User("alice"), "hi"),
+        ("disconnect", User("alice"), DisconnectReason.CLIENT_DISCONNECT),
+    ]
+    assert server.namespace("lobby").connections() == ()
+    with pytest.raises(StateNotSet) as gone:
+        conn.state  # noqa: B018
+    assert str(gone.value) == (
+        'conn.state of namespace "lobby" is gone: the connection has ended and its '
+        "disconnect handler has returned"
+    )
+
+
+async def raw_connect(
+    url: str, namespace: str, auth: Any, refusals: Inbox | None = None
+) -> socketio.AsyncClient:
+    """A plain python-socketio client: sends ``auth`` unchecked; refusals go to ``refusals``."""
+    raw = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+    if refusals is not None:
+        raw.on("connect_error", refusals.put, namespace=f"/{namespace}")
+    await raw.connect(url, namespaces=[f"/{namespace}"], auth=auth, wait_timeout=10)
+    return raw
+
+
+def sids_left(server: Server[Any], path: str) -> list[str]:
+    """The sids python-socketio still holds in namespace ``path``."""
+    return [sid for sid, _ in server.sio.manager.get_participants(path, None)]
+
+
+@pytest.mark.parametrize(
+    ("auth", "details"),
+    [
+        ({"name": "eve"}, "Object missing required field `token`"),
+        ({"token": 5}, "Expected `str`, got `int` - at `$.token`"),
+        ({"token": ["x"], "extra": 1}, "Expected `str`, got `array` - at `$.token`"),
+        ([1, 2], "Expected `object`, got `array`"),
+    ],
+)
+async def test_invalid_auth_is_refused_before_the_connect_handler(
+    serve: Any, auth: Any, details: str
+) -> None:
+    server, seen = auth_server()
+    running = await serve(server)
+    refusals = Inbox()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await raw_connect(running.url, "lobby", auth, refusals)
+    assert refusals.items == [
+        {
+            "message": f'invalid auth for namespace "lobby": {details}',
+            "data": {"code": "invalid_auth", "details": details},
+        }
+    ]
+    assert seen.items == []
+    assert server.namespace("lobby").connections() == ()
+    assert sids_left(server, "/lobby") == []
+
+
+async def test_keys_the_auth_type_does_not_declare_are_dropped(serve: Any) -> None:
+    server, seen = auth_server()
+    running = await serve(server)
+    raw = await raw_connect(running.url, "lobby", {"token": "bob", "admin": True})
+    try:
+        assert await seen.wait_for(1) == [("connect", {"token": "bob"})]
+    finally:
+        await raw.disconnect()
+
+
+async def test_oversized_auth_never_reaches_the_server_handlers(serve: Any) -> None:
+    server, seen = auth_server(max_http_buffer_size=1_000)
+    running = await serve(server)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await raw_connect(running.url, "lobby", {"token": "x" * 5_000})
+    assert seen.items == []
+    assert server.namespace("lobby").connections() == ()
+    assert sids_left(server, "/lobby") == []
+
+
+async def test_the_client_checks_each_namespace_auth_before_sending(serve: Any) -> None:
+    server, seen = auth_server()
+    running = await serve(server)
+    client = Client(AuthProtocol, reconnection=False)
+    client.namespace("lobby", auth={"token": 7})
+    with pytest.raises(ProtocolError) as wrong:
+        await client.connect(running.url)
+    assert str(wrong.value) == (
+        'The auth given to namespace("lobby", auth=...) does not fit AuthProtocol.lobby.auth, '
+        'the auth namespace "lobby" declares: Expected `str`, got `int` - at `$.token`'
+    )
+    missing = Client(AuthProtocol, reconnection=False)
+    missing.namespace("game")
+    with pytest.raises(ProtocolError) as absent:
+        await missing.connect(running.url)
+    assert str(absent.value) == (
+        "The auth given to connect(auth=...) does not fit AuthProtocol.game.auth, the auth "
+        'namespace "game" declares: Expected `object`, got `null`'
+    )
+    assert not client.connected and not missing.connected
+    assert seen.items == []
+
+
+async def test_namespaces_with_different_auth_types_share_one_connection(serve: Any) -> None:
+    server, _ = auth_server()
+    running = await serve(server)
+    client = Client(AuthProtocol, reconnection=False)
+    lobby = client.namespace("lobby", auth={"token": "alice"})
+    game = client.namespace("game", auth={"table": 3})
+    public = client.namespace("public")
+    async with client:
+        await client.connect(running.url, auth={"ignored": "by public"})
+        assert await lobby.call("whoami", "py") == "alice asks py"
+        assert await game.call("whoami", "py") == "table 3 asks py"
+        assert await public.call("whoami", "py") == "None asks py"
+        (lobby_conn,) = server.namespace("lobby").connections()
+        (game_conn,) = server.namespace("game").connections()
+        (public_conn,) = server.namespace("public").connections()
+        manager = server.sio.manager
+        engine_sids = {
+            manager.eio_sid_from_sid(lobby_conn.sid, "/lobby"),
+            manager.eio_sid_from_sid(game_conn.sid, "/game"),
+            manager.eio_sid_from_sid(public_conn.sid, "/public"),
+        }
+        assert engine_sids == {client.sio.eio.sid}
+        assert public_conn.auth == {"ignored": "by public"}
+
+
+async def test_guards_run_in_order_and_can_refuse(serve: Any) -> None:
+    server, seen = auth_server()
+    ran = Inbox()
+
+    @server.guard()
+    def first(conn: Any) -> None:
+        ran.put(("first", conn.namespace.name))
+
+    @server.guard(exclude=["public"])
+    async def second(conn: Any) -> None:
+        ran.put(("second", conn.namespace.name))
+        try:
+            conn.state  # noqa: B018
+        except StateNotSet as early:
+            ran.put(str(early))
+        if conn.auth.get("token") == "mallory":
+            raise ConnectionRefused("mallory may not enter", {"code": "forbidden"})
+
+    running = await serve(server)
+    refused = Client(AuthProtocol, reconnection=False)
+    refused.namespace("lobby", auth={"token": "mallory"})
+    with pytest.raises(ConnectError) as refusal:
+        await refused.connect(running.url)
+    assert (refusal.value.message, refusal.value.data) == (
+        'The server refused namespace "lobby": mallory may not enter',
+        {"code": "forbidden"},
+    )
+    assert ran.items == [
+        ("first", "lobby"),
+        ("second", "lobby"),
+        'conn.state of namespace "lobby" is not set yet: it is the value the connect handler '
+        "returns, so guards and the connect handler cannot read it",
+    ]
+    assert seen.items == []
+    assert sids_left(server, "/lobby") == []
+
+    public = Client(AuthProtocol, reconnection=False)
+    public.namespace("public")
+    async with public:
+        await public.connect(running.url)
+    assert ran.items[3:] == [("first", "public")]
+
+
+async def test_a_guard_that_fails_refuses_with_internal_server_error(serve: Any) -> None:
+    server, _ = auth_server()
+
+    @server.guard("game")
+    def broken(conn: Any) -> None:
+        raise RuntimeError("bug")
+
+    running = await serve(server)
+    client = Client(AuthProtocol, reconnection=False)
+    client.namespace("game", auth={"table": 1})
+    with pytest.raises(ConnectError) as refusal:
+        await client.connect(running.url)
+    assert refusal.value.message == 'The server refused namespace "game": Internal server error'
+    assert server.namespace("game").connections() == ()
+    assert sids_left(server, "/game") == []
+
+
+async def test_a_declared_state_needs_a_connect_handler(serve: Any) -> None:
+    server = Server(AuthProtocol)
+    server.namespace("public", state=User)
+    with pytest.raises(ProtocolError) as other:
+        server.namespace("public", state=int)
+    assert str(other.value) == 'Namespace "public" was already given state=User, not state=int'
+    running = await serve(server)
+    client = Client(AuthProtocol, reconnection=False)
+    client.namespace("public")
+    with pytest.raises(ConnectError) as refusal:
+        await client.connect(running.url)
+    assert refusal.value.message == 'The server refused namespace "public": Internal server error'
+
+
+async def test_guards_name_only_declared_namespaces() -> None:
+    server = Server(AuthProtocol)
+    with pytest.raises(ProtocolError) as unknown:
+        server.guard(exclude=["pubic"])
+    assert str(unknown.value) == (
+        'Unknown namespace "pubic" in protocol AuthProtocol; declared namespaces: "lobby", '
+        '"game", "public"'
+    )
+
+
+# --- the official JS client ----------------------------------------------------------------
+
+
+async def js_connect(url: str, auths: dict[str, Any]) -> list[dict[str, Any]]:
+    async with node("js_auth_client.mjs", url, json.dumps(auths)) as js:
+        return await js.until("done")
+
+
+async def test_js_client_namespaces_with_different_auth_on_one_connection(serve: Any) -> None:
+    server, _ = auth_server()
+    running = await serve(server)
+    lines = await js_connect(
+        running.url, {"lobby": {"token": "ada"}, "game": {"table": 9}, "public": None}
+    )
+    engines = {line.pop("engine") for line in lines if line["type"] == "connect"}
+    assert len(engines) == 1
+    assert sorted(lines[:-1], key=lambda line: line["namespace"]) == [
+        {"type": "connect", "namespace": "game", "whoami": "table 9 asks js"},
+        {"type": "connect", "namespace": "lobby", "whoami": "ada asks js"},
+        {"type": "connect", "namespace": "public", "whoami": "None asks js"},
+    ]
+
+
+async def test_js_client_sees_invalid_auth_refusals(serve: Any) -> None:
+    server, seen = auth_server()
+    running = await serve(server)
+    lines = await js_connect(running.url, {"lobby": None, "game": {"table": "9"}})
+    assert sorted(lines[:-1], key=lambda line: line["namespace"]) == [
+        {
+            "type": "connect_error",
+            "namespace": "game",
+            "message": 'invalid auth for namespace "game": Expected `int`, got `str` - at `$.table`',
+            "data": {"code": "invalid_auth", "details": "Expected `int`, got `str` - at `$.table`"},
+        },
+        {
+            "type": "connect_error",
+            "namespace": "lobby",
+            "message": 'invalid auth for namespace "lobby": Expected `object`, got `null`',
+            "data": {"code": "invalid_auth", "details": "Expected `object`, got `null`"},
+        },
+    ]
+    assert seen.items == []
+
+
+def test_contract_each_connect_packet_goes_through_the_clients_send_packet() -> None:
+    """pursocket's client puts each namespace's auth into its CONNECT packet by
+    overriding python-socketio's private ``AsyncClient._send_packet``, through which
+    ``_handle_eio_connect`` (also on reconnection) sends every CONNECT packet."""
+    source = inspect.getsource(socketio.AsyncClient._handle_eio_connect)
+    assert "self._send_packet(self.packet_class(" in source
+    assert "packet.CONNECT" in source
+    assert list(inspect.signature(socketio.AsyncClient._send_packet).parameters) == ["self", "pkt"]
