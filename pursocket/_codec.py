@@ -13,19 +13,24 @@ four ways, none of them visible to the peer:
 * Anything that is not a well-formed Socket.IO packet raises :class:`MalformedPacket`
   (a ``ValueError``) with a one-line reason, so the caller can drop the connection
   without a traceback.
-* Integers of more than 100 digits are refused, as engineio's own JSON module does
-  (parsing a huge integer costs time quadratic in its length).
+* Every JSON text goes through msgspec, whatever it contains: nothing the strict
+  decoder refuses (``NaN``, ``Infinity``, ``1e999``, lone surrogates) can reach a
+  handler by another route.
+* Numbers of more than 100 digits are refused, as engineio's own JSON module does
+  (parsing a huge integer costs time quadratic in its length), and values nested
+  deeper than :data:`MAX_DEPTH` are refused or never produced. Both checks cost two
+  C-speed scans of the text per packet; the exact (linear) analysis runs only for
+  text that the scans cannot clear.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import itertools
+import operator
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import msgspec
-from engineio import json as engineio_json
 from socketio import packet as sio_packet
 
 from pursocket.protocol import Direction
@@ -33,6 +38,7 @@ from pursocket.validation import EventValidators
 
 __all__ = [
     "MAX_ATTACHMENTS",
+    "MAX_DEPTH",
     "MalformedPacket",
     "PursocketPacket",
     "packet_class",
@@ -42,43 +48,88 @@ __all__ = [
 #: The most binary attachments one packet may announce; each is a separate message,
 #: so an unbounded count would let a peer make the receiver buffer without end.
 MAX_ATTACHMENTS = 1000
+#: The deepest nesting of arrays and objects a payload, a response or an
+#: acknowledgement may have (the event's argument array not counted). A deeper
+#: payload is refused as ``invalid_payload``; pursocket refuses to send a deeper value.
+MAX_DEPTH = 100
 #: Acknowledgement ids are JavaScript numbers, exact up to 2**53 (16 digits).
 _MAX_ID_DIGITS = 16
 
 _TYPES = {str(code): code for code in range(len(sio_packet.packet_names))}
 _BINARY_TYPES = (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK)
 _EVENT_TYPES = (sio_packet.EVENT, sio_packet.BINARY_EVENT)
+_ACK_TYPES = (sio_packet.ACK, sio_packet.BINARY_ACK)
 
 _encoder = msgspec.json.Encoder()
 _decode_any = msgspec.json.Decoder().decode
 _decode_arguments = msgspec.json.Decoder(list[msgspec.Raw]).decode
 #: engineio's limit on the digits of an integer; the time to parse one grows with
 #: the square of its length.
-_MAX_INTEGER_DIGITS = 100
-_LONG_DIGIT_RUN = re.compile(f"[0-9]{{{_MAX_INTEGER_DIGITS + 1}}}")
+_MAX_NUMBER_DIGITS = 100
 _ASCII_DIGITS = frozenset("0123456789")
+# Digit runs are found on bytes, where translate() and ``in`` are single linear C
+# loops (a regular expression backtracks on runs just short of the limit).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * (_MAX_NUMBER_DIGITS + 1)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+# An opening bracket becomes 2 and a closing one 0: minus one, the step in depth.
+_BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 
 class MalformedPacket(ValueError):
     """Input that is not a well-formed Socket.IO packet; the message says what is wrong."""
 
 
-def _may_hold_huge_integer(text: str) -> bool:
-    return len(text) > _MAX_INTEGER_DIGITS and _LONG_DIGIT_RUN.search(text) is not None
+def _outside_strings(text: str) -> str:
+    """The JSON ``text`` with its string literals removed (exact for valid JSON)."""
+    if '"' not in text:
+        return text
+    if "\\" in text:
+        # Escapes occur only inside strings: drop escaped backslashes, then escaped
+        # quotes, so that every quote left opens or closes a string.
+        text = text.replace("\\\\", "").replace('\\"', "")
+    return "".join(text.split('"')[::2])
 
 
-def _loads(text: str) -> Any:
-    """Decode JSON text, refusing integers of more than 100 digits."""
+def _has_huge_number(text: str) -> bool:
+    """Whether the JSON ``text`` holds a number of more than 100 digits in a row."""
+    if len(text) <= _MAX_NUMBER_DIGITS:
+        return False
+    if _LONG_DIGIT_RUN not in text.encode(errors="surrogatepass").translate(_DIGITS_AS_ZERO):
+        return False
+    # Rare: the digits may sit inside a string, where they are just text.
+    return _LONG_DIGIT_RUN in _outside_strings(text).encode(errors="surrogatepass").translate(
+        _DIGITS_AS_ZERO
+    )
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects more than ``limit`` deep."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    steps = _outside_strings(text).encode(errors="surrogatepass").translate(None, _NOT_BRACKETS)
+    depths = itertools.accumulate(
+        map(operator.sub, steps.translate(_BRACKET_STEPS), itertools.repeat(1))
+    )
+    return max(depths, default=0) > limit
+
+
+def _check_numbers(text: str) -> None:
+    if _has_huge_number(text):
+        raise MalformedPacket(f"the packet holds a number of more than {_MAX_NUMBER_DIGITS} digits")
+
+
+def _loads(text: str, max_depth: int) -> Any:
+    """Decode JSON text of at most ``max_depth`` levels and no number over 100 digits."""
+    _check_numbers(text)
+    if _nests_deeper(text, max_depth):
+        raise MalformedPacket(f"the packet's data nests deeper than {MAX_DEPTH} levels")
     try:
-        if _may_hold_huge_integer(text):
-            # Rare: the digits may sit inside a string. The stdlib parser with
-            # engineio's guard tells a long string from a huge integer.
-            return engineio_json.loads(text)
         return _decode_any(text)
-    except (msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedPacket(f"the packet's data is not valid JSON: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise MalformedPacket(f"the packet's data cannot be decoded: {exc}") from None
+    except RecursionError:  # pragma: no cover (the depth check comes first)
+        raise MalformedPacket("the packet's data is nested too deeply") from None
 
 
 class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
@@ -184,52 +235,50 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
         body = text[pos:]
         if packet_type in _EVENT_TYPES:
             self._decode_event(body, typed=packet_type == sio_packet.EVENT)
-        elif body:
-            self.data = _loads(body)
-            if packet_type in (sio_packet.ACK, sio_packet.BINARY_ACK) and not isinstance(
-                self.data, list
-            ):
+        elif packet_type in _ACK_TYPES:
+            # The acknowledgement's arguments are an array: one level more.
+            self.data = _loads(body, MAX_DEPTH + 1) if body else []
+            if not isinstance(self.data, list):
                 raise MalformedPacket("an ACK packet's data must be a JSON array")
-        elif packet_type in (sio_packet.ACK, sio_packet.BINARY_ACK):
-            self.data = []
+        elif body:
+            self.data = _loads(body, MAX_DEPTH)
         return attachments
 
     def _decode_event(self, body: str, *, typed: bool) -> None:
-        validators: EventValidators | None = None
-        if typed and not _may_hold_huge_integer(body):
-            try:
-                arguments = _decode_arguments(body)
-            except msgspec.ValidationError:
-                raise MalformedPacket("an EVENT packet's data must be a JSON array") from None
-            except (msgspec.DecodeError, RecursionError) as exc:
-                raise MalformedPacket(f"the packet's data is not valid JSON: {exc}") from None
+        _check_numbers(body)
+        try:
+            arguments = _decode_arguments(body)
             if not arguments:
                 raise MalformedPacket("an EVENT packet must start with the event name")
             event = _decode_any(arguments[0])
-            if isinstance(event, str):
-                validators = self.inbound.get((self.namespace or "/", event))
-            if validators is not None and validators.payload_json is not None:
-                if len(arguments) != 2:
-                    self.data = [event]
-                    self.rejection = f"expected exactly 1 argument, got {len(arguments) - 1}"
-                    return
-                try:
-                    self.data = [event, validators.payload_json.decode(arguments[1])]
-                    self.checked = True
-                except msgspec.ValidationError as exc:
-                    self.data = [event]
-                    self.rejection = str(exc)
-                except RecursionError:
-                    raise MalformedPacket("the packet's data is nested too deeply") from None
-                return
-            self.data = [event, *(_decode_any(argument) for argument in arguments[1:])]
+        except msgspec.ValidationError:
+            raise MalformedPacket("an EVENT packet's data must be a JSON array") from None
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise MalformedPacket(f"the packet's data is not valid JSON: {exc}") from None
+        if not isinstance(event, str):
+            self.data = [event]  # refused as an unknown event, its arguments unread
             return
-        data = _loads(body)
-        if not isinstance(data, list) or not data:
-            raise MalformedPacket(
-                "an EVENT packet's data must be a JSON array starting with a name"
-            )
-        self.data = data
+        validators = self.inbound.get((self.namespace or "/", event))
+        if typed and validators is not None and validators.payload_json is not None:
+            # The declared type bounds the depth (msgspec's own guard a recursive one's).
+            if len(arguments) != 2:
+                self.data = [event]
+                self.rejection = f"expected exactly 1 argument, got {len(arguments) - 1}"
+                return
+            try:
+                self.data = [event, validators.payload_json.decode(arguments[1])]
+                self.checked = True
+            except msgspec.ValidationError as exc:
+                self.data = [event]
+                self.rejection = str(exc)
+            except RecursionError:
+                raise MalformedPacket("the packet's data is nested too deeply") from None
+            return
+        if _nests_deeper(body, MAX_DEPTH + 1):  # the argument array is one level
+            self.data = [event]
+            self.rejection = f"the payload nests deeper than {MAX_DEPTH} levels"
+            return
+        self.data = [event, *(_decode_any(argument) for argument in arguments[1:])]
 
     def add_attachment(self, attachment: Any) -> bool:
         """Take the next binary attachment; ``True`` once the packet is complete."""
@@ -249,13 +298,23 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:
-        """Whether ``data`` holds ``bytes`` anywhere (stops at the first it finds)."""
-        if isinstance(data, (bytes, bytearray)):
-            return True
-        if isinstance(data, (list, tuple)):
-            return any(cls.data_is_binary(item) for item in data)
-        if isinstance(data, dict):
-            return any(cls.data_is_binary(item) for item in data.values())
+        """Whether ``data`` holds ``bytes`` anywhere (stops at the first it finds).
+
+        Raises ``ValueError`` if ``data`` nests deeper than :data:`MAX_DEPTH` (plus
+        the packet's argument array), so that nothing deeper is ever sent.
+        """
+        pending = [(data, 0)]
+        while pending:
+            value, depth = pending.pop()
+            if isinstance(value, (bytes, bytearray)):
+                return True
+            if isinstance(value, dict):
+                value = value.values()
+            elif not isinstance(value, (list, tuple)):
+                continue
+            if depth > MAX_DEPTH:
+                raise ValueError(f"the value nests deeper than {MAX_DEPTH} levels")
+            pending.extend((item, depth + 1) for item in value)
         return False
 
 

@@ -67,15 +67,15 @@ class InboundEvents:
         may_be_binary = validators is not None and validators.response_may_be_binary
         try:
             await send(reply, None if may_be_binary else False)
-        except Exception:
+        except Exception as exc:
             self.limiter.log(
                 logging.ERROR,
                 peer,
-                'The response to %s in namespace "%s" (%s) cannot be encoded',
+                'The response to %s in namespace "%s" (%s) cannot be encoded: %s',
                 _quote(event),
                 self.namespace.name,
                 self.direction.value,
-                exc_info=True,
+                exc,
             )
             message = f"the response to {_quote(event)} cannot be encoded as JSON"
             await send(error_reply("invalid_response", message), False)

@@ -462,7 +462,10 @@ async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
             await client.namespace("forms").call("lookup", "x", timeout=5)
     assert error.value.code == "invalid_response"
     [record] = pursocket_records(caplog, logging.ERROR)
-    assert record.exc_info is not None
+    assert not record.exc_info
+    assert record.getMessage().endswith(
+        "cannot be encoded: Encoding objects of type object is unsupported"
+    )
 
 
 @pytest.mark.parametrize("frame", ["", "x", "9abc", "b!!not base64!!"])
