@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck typecheck-oldest pytest pytest-oldest-python bench clean
+.PHONY: demo test lint typecheck exports-check typecheck-oldest pytest pytest-oldest-python bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ $(CHROMIUM):
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
+# The chat page's TypeScript (examples/chat/web/), compiled by tsc from npm into examples/chat/build/.
+CHAT_JS := examples/chat/build/app.js
+$(CHAT_JS): $(NPM_STAMP) $(wildcard examples/chat/web/*.ts) examples/chat/web/tsconfig.json
+	node_modules/.bin/tsc -p examples/chat/web
+
 # The chat example at http://127.0.0.1:8000 (set PURSOCKET_CHAT_REDIS_URL to share it through Redis).
-demo: $(STAMP) $(NPM_STAMP)
+demo: $(STAMP) $(NPM_STAMP) $(CHAT_JS)
 	$(PY) -m examples.chat.server --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
@@ -49,7 +54,11 @@ typecheck-oldest: $(OLDEST_VENV)/.installed
 	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider --mypy-testing-base=$(CURDIR)/$(OLDEST_VENV) \
 		typecheck_tests tests/test_mypy_incremental.py tests/test_type_errors_doc.py
 
-pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
+# Generated files in the repository are what `pursocket export` writes now (as a user's CI would check).
+exports-check: $(STAMP)
+	$(PY) -m pursocket export typescript examples.chat.protocol:ChatProtocol -o examples/chat/web/protocol.ts --check
+
+pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
 	$(PY) -m pytest -q
 
 # The runtime tests again on the oldest Python that pyproject.toml supports (3.10), in
@@ -67,11 +76,11 @@ ifeq ($(PYTHON_OLDEST),)
 pytest-oldest-python:
 	@echo "pytest-oldest-python: no Python 3.10 interpreter found; set PYTHON_OLDEST to run the runtime tests on it"
 else
-pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM)
+pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
 	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_bench_runtime.py
 endif
 
-test: lint typecheck pytest typecheck-oldest pytest-oldest-python
+test: lint typecheck exports-check pytest typecheck-oldest pytest-oldest-python
 
 # Every benchmark, with the options docs/benchmarks.md and docs/reliability.md quote.
 bench: $(STAMP) $(NPM_STAMP)
@@ -85,4 +94,4 @@ bench: $(STAMP) $(NPM_STAMP)
 	$(PY) bench/mypy_scale.py --repeat 7
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) node_modules .mypy_cache .pytest_cache
+	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) node_modules .mypy_cache .pytest_cache examples/chat/build

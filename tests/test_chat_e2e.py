@@ -16,34 +16,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from examples.chat.client import ChatClient
-from examples.chat.server import CLIENT_BUNDLE
+from examples.chat.server import BUILD, CLIENT_BUNDLE
+from tests.browser import chromium, require
 from tests.conftest import Inbox
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parent.parent
 WAIT_MS = 10_000
-
-
-def _require(path: Path, what: str) -> None:
-    if path.exists():
-        return
-    problem = f"{what} is missing at {path}; `make test` installs it"
-    if os.environ.get("CI") == "true":
-        pytest.fail(problem)
-    pytest.skip(problem)
 
 
 @pytest.fixture
@@ -72,14 +53,10 @@ async def chat_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    _require(CHROMIUM, "Debian's chromium")
-    _require(CLIENT_BUNDLE, "the npm socket.io-client")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        await chromium.close()
+    require(CLIENT_BUNDLE, "the npm socket.io-client")
+    require(BUILD / "app.js", "the chat page compiled by tsc")
+    async with chromium() as launched:
+        yield launched
 
 
 async def _open(browser: Browser, url: str, nickname: str | None) -> Page:

@@ -7,7 +7,9 @@ run several processes (on different ``--port`` values) that share it, and share
 their broadcasts, through Redis.
 
 The page loads the official npm ``socket.io-client`` from ``node_modules`` (run
-``npm install`` at the repository root), never from a CDN.
+``npm install`` at the repository root), never from a CDN. Its script is TypeScript
+(``web/app.ts``), typed by ``web/protocol.ts``, which ``pursocket export typescript``
+generates from ``protocol.py``; ``make demo`` compiles both with tsc into ``build/``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ logger = logging.getLogger("chat")
 #: Names the environment variable that switches the server to Redis.
 REDIS_URL_VARIABLE = "PURSOCKET_CHAT_REDIS_URL"
 STATIC = Path(__file__).resolve().parent / "static"
+#: Where tsc writes the page's compiled TypeScript (``make demo`` runs it).
+BUILD = Path(__file__).resolve().parent / "build"
 #: The official client's browser bundle, as ``npm install`` lays it out.
 CLIENT_BUNDLE = (
     Path(__file__).resolve().parents[2] / "node_modules/socket.io-client/dist/socket.io.min.js"
@@ -173,14 +177,15 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _FILES = {
     "/": (STATIC / "index.html", "text/html; charset=utf-8"),
-    "/app.js": (STATIC / "app.js", "text/javascript; charset=utf-8"),
+    "/app.js": (BUILD / "app.js", "text/javascript; charset=utf-8"),
+    "/protocol.js": (BUILD / "protocol.js", "text/javascript; charset=utf-8"),
     "/style.css": (STATIC / "style.css", "text/css; charset=utf-8"),
     "/socket.io.min.js": (CLIENT_BUNDLE, "text/javascript; charset=utf-8"),
 }
 
 
 async def serve_static(scope: Scope, receive: Receive, send: Send) -> None:
-    """The page, its script and style, and the official client's browser bundle."""
+    """The page, its compiled scripts and style, and the official client's browser bundle."""
     if scope["type"] != "http":
         return
     found = _FILES.get(scope["path"])
@@ -189,7 +194,7 @@ async def serve_static(scope: Scope, receive: Receive, send: Send) -> None:
         return
     path, content_type = found
     if not path.exists():
-        message = f"{path} is missing: run `npm install` at the repository root"
+        message = f"{path} is missing: `make demo` installs and builds it"
         await _respond(send, 500, "text/plain", message.encode())
         return
     await _respond(send, 200, content_type, path.read_bytes())
