@@ -6,12 +6,18 @@ hostile peer would) and the official JS client connect over real sockets.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
+import uvicorn
 
 from pursocket import (
     Client,
@@ -23,7 +29,8 @@ from pursocket import (
     StateNotSet,
 )
 from tests.auth_app import AuthProtocol, GameConn, LobbyConn, PublicConn, User
-from tests.conftest import Inbox
+from tests.conftest import Inbox, free_port
+from tests.test_concept_docs import run_page as run_page  # a fixture this module uses
 from tests.test_interop import node
 
 
@@ -338,3 +345,48 @@ def test_contract_each_connect_packet_goes_through_the_clients_send_packet() -> 
     assert "self._send_packet(self.packet_class(" in source
     assert "packet.CONNECT" in source
     assert list(inspect.signature(socketio.AsyncClient._send_packet).parameters) == ["self", "pkt"]
+
+
+# --- docs/auth.md ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def auth_page(run_page: Any) -> AsyncIterator[tuple[Any, str]]:
+    """docs/auth.md's code, its FastAPI app and Socket.IO server served by uvicorn."""
+    page = run_page("auth.md")
+    port = free_port()
+    config = uvicorn.Config(page.app, host="127.0.0.1", port=port, log_level="warning")
+    web = uvicorn.Server(config)
+    task = asyncio.create_task(web.serve())
+    while not web.started:
+        assert not task.done()
+        await asyncio.sleep(0.01)
+    yield page, f"http://127.0.0.1:{port}"
+    await page.server.shutdown()
+    web.should_exit = True
+    await asyncio.wait_for(task, 10)
+
+
+async def test_auth_page_login_flow(auth_page: tuple[Any, str]) -> None:
+    page, url = auth_page
+    assert await page.log_in_and_ask(url, "ada", "lovelace") == "ada"
+    with pytest.raises(aiohttp.ClientResponseError) as wrong:
+        await page.log_in_and_ask(url, "ada", "babbage")
+    assert wrong.value.status == 401
+    (token,) = page.sessions
+    await page.connect_everywhere(url, {"token": token})
+
+
+async def test_auth_page_refusals_are_what_the_js_client_sees(auth_page: tuple[Any, str]) -> None:
+    _, url = auth_page
+    text = (Path(__file__).resolve().parent.parent / "docs" / "auth.md").read_text()
+    (shown,) = re.findall(r"^```json\n(.*?)\n```$", text, flags=re.S | re.M)
+    missing, unknown = (
+        await js_connect(url, {"room": {"user": "ada"}}),
+        await js_connect(url, {"room": {"token": "nope"}}),
+    )
+    assert {"message": missing[0]["message"], "data": missing[0]["data"]} == json.loads(shown)
+    assert (unknown[0]["message"], unknown[0]["data"]) == (
+        "unknown or expired token",
+        {"code": "unauthorized"},
+    )
