@@ -36,6 +36,7 @@ demo: $(STAMP) $(NPM_STAMP) $(CHAT_JS)
 lint: $(STAMP)
 	$(PY) -m ruff check pursocket mypy_plugin typecheck_tests tests examples bench
 	$(PY) -m ruff format --check pursocket mypy_plugin typecheck_tests tests examples bench
+	$(PY) -m pursocket export python examples.chat.protocol:ChatProtocol -o examples/chat/protocol_api.py --check
 
 typecheck: $(STAMP)
 	$(PY) -m mypy pursocket mypy_plugin/pursocket_mypy

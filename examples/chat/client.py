@@ -9,23 +9,19 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import Any
 
-from examples.chat.protocol import (
-    ChatLine,
-    ChatProtocol,
-    JoinOutcome,
-    Outcome,
-    Presence,
-    RoomList,
-)
-from pursocket import Client, ClientNamespace
+from examples.chat import protocol_api as api
+from examples.chat.protocol import ChatLine, JoinOutcome, Outcome, Presence, RoomList
 
 HELP = "/nick NAME  /rooms  /join ROOM  /leave [ROOM]  /who  /quit  (other lines: say it)"
 
 
 class ChatClient:
-    """One chat user over pursocket's typed client.
+    """One chat user over pursocket's typed client, through the generated typed API.
+
+    ``protocol_api.py`` is written by ``pursocket export python
+    examples.chat.protocol:ChatProtocol -o examples/chat/protocol_api.py`` (and checked
+    by ``make lint`` to be up to date), so pyright and Pylance check this class too.
 
     Everything the server sends becomes one line of text handed to ``show``; the
     requests return the server's typed answers. The terminal front end below and
@@ -34,8 +30,8 @@ class ChatClient:
 
     def __init__(self, show: Callable[[str], None]) -> None:
         self.show = show
-        self.client = Client(ChatProtocol)
-        self.chat: ClientNamespace[ChatProtocol, Any] = self.client.namespace("chat")
+        self.client = api.Client()
+        self.chat = self.client.namespace("chat")
         #: Each joined room's member list, as the server last described it.
         self.members: dict[str, list[str]] = {}
         self.chat.on("message")(self._message)
@@ -49,21 +45,19 @@ class ChatClient:
         await self.client.disconnect()
 
     async def set_nickname(self, nickname: str) -> Outcome:
-        outcome: Outcome = await self.chat.call("setNickname", {"nickname": nickname})
-        return outcome
+        return await self.chat.call("setNickname", {"nickname": nickname})
 
     async def list_rooms(self) -> RoomList:
-        rooms: RoomList = await self.chat.call("listRooms", {})
-        return rooms
+        return await self.chat.call("listRooms", {})
 
     async def join(self, room: str) -> JoinOutcome:
-        outcome: JoinOutcome = await self.chat.call("joinRoom", {"room": room})
+        outcome = await self.chat.call("joinRoom", {"room": room})
         if outcome["ok"]:
             self.members[room] = outcome["members"]
         return outcome
 
     async def leave(self, room: str) -> Outcome:
-        outcome: Outcome = await self.chat.call("leaveRoom", {"room": room})
+        outcome = await self.chat.call("leaveRoom", {"room": room})
         if outcome["ok"]:
             self.members.pop(room, None)
         return outcome

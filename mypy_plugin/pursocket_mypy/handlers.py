@@ -35,6 +35,7 @@ from pursocket_mypy.entrypoints import REGISTRARS, EventUse
 from pursocket_mypy.events import event_names, resolve
 from pursocket_mypy.handles import Handle, handle_of, literal_type
 from pursocket_mypy.protocol_types import EventSpec, Kind
+from pursocket_mypy.typed_api import stands_for
 
 _REGISTRAR_BY_HANDLE_AND_KIND: Final = {(use.base, use.kind): use for use in REGISTRARS}
 
@@ -206,7 +207,11 @@ def check_handler(
         messages.handler_arity(api, context, handler, [p.name for p in parameters])
         return
     for index, (parameter, formal) in enumerate(zip(parameters, formals, strict=True)):
-        if formal is not None and not is_subtype(parameter.typ, formal.typ):
+        if (
+            formal is not None
+            and not is_subtype(parameter.typ, formal.typ)
+            and not stands_for(parameter.typ, formal.typ)
+        ):
             name = f'"{formal.name}"' if formal.name else str(index + 1)
             messages.handler_parameter(
                 api, context, handler, parameter.role, parameter.typ, name, formal.typ

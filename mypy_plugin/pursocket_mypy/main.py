@@ -36,6 +36,12 @@ from pursocket_mypy.guards import guard_decorator_hook, guard_registrar_hook
 from pursocket_mypy.handlers import LIFECYCLES, decorator_hook, lifecycle_hook, registrar_hook
 from pursocket_mypy.namespaces import constructor_hook, namespace_hook
 from pursocket_mypy.protocol_types import ProtocolProblems
+from pursocket_mypy.typed_api import (
+    CHECKED_METHODS,
+    is_typed_api,
+    namespace_signature_hook,
+    pursocket_signature_hook,
+)
 
 _Hook = TypeVar("_Hook")
 
@@ -76,8 +82,13 @@ class PursocketPlugin(Plugin):
         protocol_problems = ProtocolProblems()
         self._method_signature_hooks: Mapping[str, _MethodSigHook] = {
             **{use.fullname: sender_signature_hook(use) for use in SENDERS},
-            f"{fullnames.CLIENT}.namespace": namespace_auth_signature_hook,
+            f"{fullnames.CLIENT}.namespace": namespace_signature_hook(
+                fullnames.CLIENT, fullnames.CLIENT_NAMESPACE, lookup, namespace_auth_signature_hook
+            ),
             f"{fullnames.CLIENT}.connect": connect_auth_signature_hook,
+            f"{fullnames.SERVER}.namespace": namespace_signature_hook(
+                fullnames.SERVER, fullnames.SERVER_NAMESPACE, lookup
+            ),
         }
         self._method_hooks: Mapping[str, _MethodHook] = {
             **{use.fullname: registrar_hook(use) for use in REGISTRARS},
@@ -110,7 +121,8 @@ class PursocketPlugin(Plugin):
         hook = self._method_signature_hooks.get(fullname)
         if hook is not None:
             return hook
-        return self._inherited(fullname, self._inherited_signature_hooks)
+        inherited = self._inherited(fullname, self._inherited_signature_hooks)
+        return self._typed_api(fullname, inherited) or inherited
 
     @override
     def get_method_hook(self, fullname: str) -> _MethodHook | None:
@@ -129,6 +141,20 @@ class PursocketPlugin(Plugin):
     def get_function_hook(self, fullname: str) -> _FunctionHook | None:
         """Check the protocol a ``Server`` or ``Client`` is created with."""
         return self._function_hooks.get(fullname)
+
+    def _typed_api(self, fullname: str, then: _MethodSigHook | None) -> _MethodSigHook | None:
+        """For a class of a generated typed API module, pursocket's own signature first."""
+        class_name, _, method = fullname.rpartition(".")
+        if method not in CHECKED_METHODS:
+            return None
+        symbol = self.lookup_fully_qualified(class_name)
+        info = symbol.node if symbol is not None else None
+        if not isinstance(info, TypeInfo) or not is_typed_api(info):
+            return None
+        for base in _SUBCLASSABLE:
+            if info.has_base(base):
+                return pursocket_signature_hook(base, method, self.lookup_fully_qualified, then)
+        return None
 
     def _inherited(
         self, fullname: str, hooks: Mapping[str, list[tuple[str, _Hook]]]

@@ -92,6 +92,11 @@ FORMATS: Mapping[str, ExportFormat] = {
             summary="JSON Schema 2020-12: $defs per named type, and an index of every event",
             renderer="pursocket.exports.jsonschema:render",
         ),
+        ExportFormat(
+            name="python",
+            summary="a typed API module: pyright, Pylance and mypy check the protocol, no plugin",
+            renderer="pursocket.exports.python_api:render",
+        ),
     )
 }
 

@@ -1,0 +1,634 @@
+"""``pursocket export python``: a typed API module for pyright, Pylance and plain mypy.
+
+pyright has no plugins, so it cannot read a protocol's ``TypedDict`` through
+``Server(AppProtocol)``. The generated module spells the protocol out as ordinary
+typing: per namespace a ``<Name>ServerNamespace``, ``<Name>ClientNamespace`` and
+``<Name>Connection`` whose sending and registering methods are ``Literal``-keyed
+overloads (one overload set per namespace and method, so checking time grows with
+call sites, not with the protocol), plus ``Server`` and ``Client`` bound to the
+protocol. Every checker reads them without a plugin.
+
+At run time the namespace classes are pursocket's own classes (the typed ones exist
+only under ``TYPE_CHECKING``) and ``Server``/``Client`` are subclasses whose only
+addition is passing the protocol: nothing wraps a send or a handler.
+
+The typed classes narrow pursocket's permissive methods (``emit(event: str, ...)``),
+which both checkers call an incompatible override; the module turns exactly that
+check off for itself, so objects typed with it still pass to functions that take
+pursocket's classes. The ``pursocket_mypy`` plugin recognises the typed classes by
+their ``__pursocket_typed_api__`` marker and checks them as the pursocket handles
+they are, so mypy with the plugin reports each mistake once, in the plugin's words.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Union, get_args, get_origin
+
+import attrs
+from typing_extensions import is_typeddict
+
+from pursocket.client import DEFAULT_CALL_TIMEOUT as CLIENT_CALL_TIMEOUT
+from pursocket.exports import ExportError, ExportOptions
+from pursocket.protocol import (
+    Direction,
+    EventKind,
+    EventSpec,
+    NamespaceSpec,
+    ProtocolModel,
+)
+from pursocket.server import DEFAULT_CALL_TIMEOUT as SERVER_CALL_TIMEOUT
+
+__all__ = ["NamespaceClassNames", "class_names", "render", "render_python_api"]
+
+#: The class attribute the ``pursocket_mypy`` plugin recognises the typed classes by.
+TYPED_API_MARKER = "__pursocket_typed_api__"
+
+_UNION_ORIGINS = (Union, types.UnionType)
+_BUILTIN_NAMES = {str: "str", int: "int", float: "float", bool: "bool", bytes: "bytes"}
+
+
+@attrs.frozen
+class NamespaceClassNames:
+    """The generated class names of one namespace."""
+
+    server_namespace: str
+    client_namespace: str
+    connection: str
+
+
+def class_names(namespace: str) -> NamespaceClassNames:
+    """``lobby`` -> ``LobbyServerNamespace``, ``LobbyClientNamespace``, ``LobbyConnection``.
+
+    The prefix is the namespace key in PascalCase (``game-room`` -> ``GameRoom``,
+    ``/`` -> ``Root``); a key starting with a digit gets ``Namespace`` in front
+    (``1v1`` -> ``Namespace1v1``), since an identifier cannot.
+    """
+    if namespace == "/":
+        prefix = "Root"
+    else:
+        prefix = "".join(part[:1].upper() + part[1:] for part in re.split(r"[\W_]+", namespace))
+        if prefix[:1].isdigit():
+            prefix = f"Namespace{prefix}"
+    if not prefix.isidentifier():
+        raise ExportError(
+            f'Namespace "{namespace}": its key has no letters or digits to name the '
+            f"generated classes after; rename it (e.g. to a word)"
+        )
+    return NamespaceClassNames(
+        f"{prefix}ServerNamespace", f"{prefix}ClientNamespace", f"{prefix}Connection"
+    )
+
+
+def render(model: ProtocolModel, options: ExportOptions) -> str:
+    """The ``python`` export format: :func:`render_python_api` (it reads no option)."""
+    return render_python_api(model)
+
+
+def render_python_api(model: ProtocolModel) -> str:
+    """The text of the typed API module for ``model``'s protocol.
+
+    Raises :class:`~pursocket.exports.ExportError` if the protocol or a payload type cannot
+    be imported from the module that declares it (a class defined inside a function
+    or in ``__main__``), or two namespaces would give classes the same name.
+    """
+    return _Module(model).render()
+
+
+class _Module:
+    """Builds the module's text, collecting the imports its annotations need."""
+
+    def __init__(self, model: ProtocolModel) -> None:
+        self.model = model
+        self.names = _unique_class_names(model)
+        self.reserved = {
+            "Server",
+            "Client",
+            "pursocket",
+            *(name for names in self.names.values() for name in attrs.astuple(names)),
+        }
+        # (module, qualified name) -> the name the generated module uses for it.
+        self.user_imports: dict[tuple[str, str], str] = {}
+        self.runtime_imports: dict[tuple[str, str], str] = {}
+        self.typing_names: set[str] = set()
+        self.handler_typevars: list[tuple[str, str]] = []
+        self.protocol = self._import_user_object(model.protocol, model.name, runtime=True)
+
+    def render(self) -> str:
+        typed = [self._typed_namespace(spec) for spec in self.model.namespaces.values()]
+        connections = [connection for connection, _, _ in typed]
+        handles = [handle for _, server, client in typed for handle in (server, client)]
+        server = self._server()
+        client = self._client()
+        exported = sorted(
+            [
+                "Server",
+                "Client",
+                *(n for names in self.names.values() for n in attrs.astuple(names)),
+            ]
+        )
+        module, qualname = _where(self.model.protocol, self.model.name)
+        parts = [
+            f'"""The typed API of protocol {qualname} ({module}), for pyright, Pylance and mypy.\n\n'
+            f"Generated by `pursocket export python {module}:{qualname}`; do not edit.\n"
+            f"At run time every name here is an ordinary pursocket object.\n"
+            f'"""\n',
+            "# The typed classes narrow pursocket's permissive methods on purpose:\n"
+            '# mypy: disable-error-code="override"\n'
+            "# pyright: reportIncompatibleMethodOverride=false\n",
+            self._imports(),
+            "__all__ = [\n" + "".join(f'    "{name}",\n' for name in exported) + "]\n",
+            "if TYPE_CHECKING:\n"
+            # A TypeVar's bound is evaluated where it stands: the connection classes
+            # the handler bounds name come first.
+            + _indent("\n\n".join([*connections, self._typevars(), *handles]))
+            + "else:\n"
+            + _indent(self._runtime_aliases()),
+            server,
+            client,
+        ]
+        return "\n\n".join(part.rstrip("\n") + "\n" for part in parts).replace("\n\n\n\n", "\n\n\n")
+
+    # -- imports ---------------------------------------------------------------------
+
+    def _import_user_object(self, obj: Any, what: str, *, runtime: bool = False) -> str:
+        module, qualname = _where(obj, what)
+        key = (module, qualname)
+        table = self.runtime_imports if runtime else self.user_imports
+        existing = self.runtime_imports.get(key) or self.user_imports.get(key)
+        if existing is not None:
+            return existing
+        top = qualname.split(".")[0]
+        taken = {
+            alias.split(".")[0]
+            for imports in (self.runtime_imports, self.user_imports)
+            for (other_module, other_qualname), alias in imports.items()
+            if (other_module, other_qualname.split(".")[0]) != (module, top)
+        }
+        local_top = top
+        counter = 1
+        while local_top in self.reserved or local_top in _TYPING_NAMES or local_top in taken:
+            counter += 1
+            local_top = f"_{top}_{counter}"
+        name = ".".join([local_top, *qualname.split(".")[1:]])
+        table[key] = name
+        return name
+
+    def _imports(self) -> str:
+        lines = ["from __future__ import annotations", ""]
+        lines += ["from typing import TYPE_CHECKING", "", "import pursocket"]
+        lines += _from_imports(self.runtime_imports)
+        lines += ["", "if TYPE_CHECKING:"]
+        collections = sorted(self.typing_names & {"Awaitable", "Callable", "Coroutine"})
+        typing_only = sorted(
+            {"Any", "ClassVar", "Literal"} | (self.typing_names & {"TypeVar", "overload"})
+        )
+        extensions = sorted(self.typing_names & {"Never", "Self"})
+        body: list[str] = []
+        if collections:
+            body.append(f"from collections.abc import {', '.join(collections)}")
+        if typing_only:
+            body.append(f"from typing import {', '.join(typing_only)}")
+        if body:
+            body.append("")
+        if extensions:
+            body += [f"from typing_extensions import {', '.join(extensions)}", ""]
+        body.append("from pursocket import DisconnectReason, InvalidInput")
+        body += _from_imports(self.user_imports)
+        lines += ["    " + line if line else "" for line in body]
+        return "\n".join(lines) + "\n"
+
+    def _typevars(self) -> str:
+        lines = [
+            f'{name} = TypeVar("{name}", bound={bound})' for name, bound in self.handler_typevars
+        ]
+        return "\n".join(lines) + "\n"
+
+    # -- types -----------------------------------------------------------------------
+
+    def annotation(self, tp: Any) -> str:
+        """The source text of ``tp`` as an annotation in the generated module."""
+        if tp is None or tp is type(None):
+            return "None"
+        if tp is Any:
+            return "Any"
+        builtin = _BUILTIN_NAMES.get(tp)
+        if builtin is not None:
+            return builtin
+        if is_typeddict(tp):
+            return self._import_user_object(tp, getattr(tp, "__qualname__", repr(tp)))
+        origin, args = get_origin(tp), get_args(tp)
+        if origin is Literal:
+            self.typing_names.add("Literal")
+            return f"Literal[{', '.join(_literal(arg) for arg in args)}]"
+        if origin in _UNION_ORIGINS:
+            return " | ".join(self.annotation(arg) for arg in args)
+        if origin is list and len(args) == 1:
+            return f"list[{self.annotation(args[0])}]"
+        if origin is dict and len(args) == 2:
+            return f"dict[{self.annotation(args[0])}, {self.annotation(args[1])}]"
+        raise ExportError(f"Cannot write {tp!r} as a type in the generated module")
+
+    # -- typed classes ---------------------------------------------------------------
+
+    def _handler_typevar(self, stem: str, bound: str) -> str:
+        name = f"_{stem}HandlerT"
+        taken = {existing for existing, _ in self.handler_typevars}
+        counter = 1
+        while name in taken:
+            counter += 1
+            name = f"_{stem}{counter}HandlerT"
+        self.handler_typevars.append((name, bound))
+        self.typing_names.add("TypeVar")
+        return name
+
+    def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str]:
+        names = self.names[spec.name]
+        self.typing_names.add("ClassVar")
+        marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
+        ns_literal = f"Literal[{_literal(spec.name)}]"
+        protocol = self.protocol
+        where = f'namespace "{spec.name}" ({spec.path})'
+        c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
+        conn = names.connection
+
+        connection_methods = [
+            *self._senders(
+                "emit", s2c, EventKind.MSG, "", "None", "Send the s2c Msg ``event`` to this client."
+            ),
+            *self._callers(s2c, SERVER_CALL_TIMEOUT, "Call this client; its validated response."),
+            *self._senders(
+                "broadcast_except_sender",
+                s2c,
+                EventKind.MSG,
+                "",
+                "None",
+                "Send the s2c Msg ``event`` to every other client in the namespace.",
+            ),
+            *self._senders(
+                "broadcast_to_room_except_sender",
+                s2c,
+                EventKind.MSG,
+                "room: str, ",
+                "None",
+                "Send the s2c Msg ``event`` to the members of ``room`` but this client.",
+            ),
+        ]
+        connection = _class(
+            conn,
+            f"pursocket.Connection[{protocol}, {ns_literal}]",
+            f"One client's connection to {where}, as the server sees it.",
+            [marker, *connection_methods],
+        )
+        server_methods = [
+            *self._registrars(names, c2s, EventKind.MSG, conn, "server"),
+            *self._registrars(names, c2s, EventKind.CALL, conn, "server"),
+            *self._lifecycle(names, conn, "server"),
+            *self._senders(
+                "broadcast",
+                s2c,
+                EventKind.MSG,
+                "",
+                "None",
+                "Send the s2c Msg ``event`` to every client in the namespace.",
+            ),
+            *self._senders(
+                "broadcast_to_room",
+                s2c,
+                EventKind.MSG,
+                "room: str, ",
+                "None",
+                "Send the s2c Msg ``event`` to every member of ``room``.",
+            ),
+            f"def connections(self) -> tuple[{conn}, ...]:\n"
+            f'    """This process\'s open connections to the namespace, a snapshot."""\n'
+            f"    ...\n",
+        ]
+        server_namespace = _class(
+            names.server_namespace,
+            f"pursocket.ServerNamespace[{protocol}, {ns_literal}]",
+            f"The server's side of {where}.",
+            [marker, *server_methods],
+        )
+        client_methods = [
+            *self._registrars(names, s2c, EventKind.MSG, None, "client"),
+            *self._registrars(names, s2c, EventKind.CALL, None, "client"),
+            *self._lifecycle(names, None, "client"),
+            *self._senders(
+                "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
+            ),
+            *self._callers(c2s, CLIENT_CALL_TIMEOUT, "Call the server; its validated response."),
+        ]
+        client_namespace = _class(
+            names.client_namespace,
+            f"pursocket.ClientNamespace[{protocol}, {ns_literal}]",
+            f"The client's side of {where}.",
+            [marker, *client_methods],
+        )
+        return connection, server_namespace, client_namespace
+
+    def _events(self, events: Mapping[str, EventSpec], kind: EventKind) -> list[EventSpec]:
+        return [spec for spec in events.values() if spec.kind is kind]
+
+    def _overloads(self, signatures: list[str], fallback: str, implementation: str) -> list[str]:
+        """One method per signature: overloaded when several, ``fallback`` when none.
+
+        pyright wants an implementation after the overloads even in a block only
+        checkers read: ``implementation`` is pursocket's own permissive signature.
+        """
+        if not signatures:
+            self.typing_names.add("Never")
+            return [fallback]
+        if len(signatures) == 1:
+            return signatures
+        self.typing_names.add("overload")
+        return [*("@overload\n" + signature for signature in signatures), implementation]
+
+    def _senders(
+        self,
+        method: str,
+        events: Mapping[str, EventSpec],
+        kind: EventKind,
+        leading: str,
+        returns: str,
+        doc: str,
+    ) -> list[str]:
+        signatures = [
+            f"async def {method}(self, {leading}event: Literal[{_literal(spec.name)}], "
+            f"payload: {self.annotation(spec.payload_type)}) -> {returns}:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+            for spec in self._events(events, kind)
+        ]
+        fallback = (
+            f"async def {method}(self, {leading}event: Never, payload: object) -> None:\n"
+            f'    """No event can be sent this way: the protocol declares none."""\n'
+            f"    ...\n"
+        )
+        implementation = (
+            f"async def {method}(self, {leading}event: str, payload: Any) -> None:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+        )
+        return self._overloads(signatures, fallback, implementation)
+
+    def _callers(self, events: Mapping[str, EventSpec], timeout: float, doc: str) -> list[str]:
+        signatures = [
+            f"async def call(self, event: Literal[{_literal(spec.name)}], "
+            f"payload: {self.annotation(spec.payload_type)}, *, timeout: float = {timeout!r}) "
+            f"-> {self.annotation(spec.response_type)}:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+            for spec in self._events(events, EventKind.CALL)
+        ]
+        fallback = (
+            f"async def call(self, event: Never, payload: object, *, timeout: float = {timeout!r}) "
+            f"-> object:\n"
+            f'    """No Call can be made this way: the protocol declares none."""\n'
+            f"    ...\n"
+        )
+        implementation = (
+            f"async def call(self, event: str, payload: Any, *, timeout: float = {timeout!r}) "
+            f"-> Any:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+        )
+        return self._overloads(signatures, fallback, implementation)
+
+    def _registrars(
+        self,
+        names: NamespaceClassNames,
+        events: Mapping[str, EventSpec],
+        kind: EventKind,
+        connection: str | None,
+        side: str,
+    ) -> list[str]:
+        self.typing_names |= {"Callable", "Awaitable"}
+        method = "on" if kind is EventKind.MSG else "on_call"
+        leading = f"{connection}, " if connection else ""
+        stem = names.connection.removesuffix("Connection") + side.capitalize()
+        signatures = []
+        for spec in self._events(events, kind):
+            payload = self.annotation(spec.payload_type)
+            if kind is EventKind.MSG:
+                bound = f"Callable[[{leading}{payload}], object]"
+                doc = f"Decorator: the handler of Msg ``{spec.name}``, returned unchanged."
+            else:
+                response = self.annotation(spec.response_type)
+                bound = f"Callable[[{leading}{payload}], Awaitable[{response}] | {response}]"
+                doc = f"Decorator: the handler answering Call ``{spec.name}``, returned unchanged."
+            handler = self._handler_typevar(stem + _pascal(spec.name), bound)
+            signatures.append(
+                f"def {method}(self, event: Literal[{_literal(spec.name)}]) "
+                f"-> Callable[[{handler}], {handler}]:\n"
+                f'    """{doc}"""\n'
+                f"    ...\n"
+            )
+        fallback = (
+            f"def {method}(self, event: Never) -> Callable[[Callable[..., object]], object]:\n"
+            f'    """No event can be handled this way: the protocol declares none."""\n'
+            f"    ...\n"
+        )
+        implementation = (
+            f"def {method}(self, event: str) -> Callable[[Any], Any]:\n"
+            f'    """Decorator: registers the handler of ``event`` and returns it unchanged."""\n'
+            f"    ...\n"
+        )
+        return self._overloads(signatures, fallback, implementation)
+
+    def _lifecycle(
+        self, names: NamespaceClassNames, connection: str | None, side: str
+    ) -> list[str]:
+        leading = [connection] if connection else []
+        stem = names.connection.removesuffix("Connection") + side.capitalize()
+        methods = []
+        for method, extra, doc in (
+            ("on_connect", [], "Register the handler run when a connection opens."),
+            ("on_disconnect", ["DisconnectReason"], "Register the handler run when it ends."),
+            ("on_invalid", ["InvalidInput"], "Register the handler run for refused input."),
+        ):
+            label = _pascal(method.removeprefix("on_"))
+            bound = f"Callable[[{', '.join(leading + extra)}], object]"
+            handler = self._handler_typevar(stem + label, bound)
+            methods.append(
+                f'def {method}(self, handler: {handler}) -> {handler}:\n    """{doc}"""\n    ...\n'
+            )
+        return methods
+
+    def _runtime_aliases(self) -> str:
+        lines = []
+        for names in self.names.values():
+            lines += [
+                f"{names.connection} = pursocket.Connection",
+                f"{names.server_namespace} = pursocket.ServerNamespace",
+                f"{names.client_namespace} = pursocket.ClientNamespace",
+            ]
+        return "\n".join(lines) + "\n"
+
+    # -- Server and Client -----------------------------------------------------------
+
+    def _namespace_overloads(self, attribute: str) -> str:
+        signatures = [
+            f"def namespace(self, name: Literal[{_literal(name)}]) "
+            f"-> {getattr(names, attribute)}:\n"
+            f'    """The handle of namespace ``{name}``."""\n'
+            f"    ...\n"
+            for name, names in self.names.items()
+        ]
+        implementation = (
+            "def namespace(self, name: str) -> Any:\n"
+            '    """The handle of the namespace ``name``."""\n'
+            "    ...\n"
+        )
+        marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
+        return "if TYPE_CHECKING:\n" + _indent(
+            "\n".join([marker, *self._overloads(signatures, "", implementation)])
+        )
+
+    def _server(self) -> str:
+        init = (
+            "def __init__(\n"
+            "    self,\n"
+            "    *,\n"
+            "    validate: bool = True,\n"
+            "    validate_outgoing: bool = False,\n"
+            "    ordered: bool = False,\n"
+            "    **options: Any,\n"
+            ") -> None:\n"
+            f"    super().__init__(\n"
+            f"        {self.protocol},\n"
+            "        validate=validate,\n"
+            "        validate_outgoing=validate_outgoing,\n"
+            "        ordered=ordered,\n"
+            "        **options,\n"
+            "    )\n"
+        )
+        return _class(
+            "Server",
+            f"pursocket.Server[{self.protocol}]",
+            f"A :class:`pursocket.Server` of protocol {self.model.name}: "
+            f"``Server(**options)`` is ``pursocket.Server({self.model.name}, **options)``.",
+            [init, self._namespace_overloads("server_namespace")],
+        )
+
+    def _client(self) -> str:
+        self.typing_names.add("Self")
+        init = (
+            "def __init__(\n"
+            "    self,\n"
+            "    *,\n"
+            "    validate: bool = True,\n"
+            "    validate_outgoing: bool = False,\n"
+            "    ordered: bool = False,\n"
+            "    **options: Any,\n"
+            ") -> None:\n"
+            f"    super().__init__(\n"
+            f"        {self.protocol},\n"
+            "        validate=validate,\n"
+            "        validate_outgoing=validate_outgoing,\n"
+            "        ordered=ordered,\n"
+            "        **options,\n"
+            "    )\n"
+        )
+        enter = (
+            "if TYPE_CHECKING:\n"
+            "\n"
+            "    async def __aenter__(self) -> Self:\n"
+            '        """``async with Client() as client:`` disconnects on exit."""\n'
+            "        ...\n"
+        )
+        return _class(
+            "Client",
+            f"pursocket.Client[{self.protocol}]",
+            f"A :class:`pursocket.Client` of protocol {self.model.name}: "
+            f"``Client(**options)`` is ``pursocket.Client({self.model.name}, **options)``.",
+            [init, self._namespace_overloads("client_namespace"), enter],
+        )
+
+
+_TYPING_NAMES = frozenset(
+    {
+        "TYPE_CHECKING",
+        "Any",
+        "Awaitable",
+        "Callable",
+        "ClassVar",
+        "Coroutine",
+        "Literal",
+        "Never",
+        "Self",
+        "TypeVar",
+        "overload",
+        "annotations",
+        "DisconnectReason",
+        "InvalidInput",
+    }
+)
+
+
+def _unique_class_names(model: ProtocolModel) -> dict[str, NamespaceClassNames]:
+    by_prefix: dict[str, str] = {}
+    names: dict[str, NamespaceClassNames] = {}
+    for namespace in model.namespaces:
+        generated = class_names(namespace)
+        other = by_prefix.get(generated.connection)
+        if other is not None:
+            raise ExportError(
+                f'Namespaces "{other}" and "{namespace}" of protocol {model.name} would both '
+                f"generate the class {generated.connection}; rename one of them"
+            )
+        by_prefix[generated.connection] = namespace
+        names[namespace] = generated
+    return names
+
+
+def _where(obj: Any, what: str) -> tuple[str, str]:
+    """The module and qualified name ``obj`` can be imported by, or ``ExportError``."""
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    found: Any = sys.modules.get(module) if isinstance(module, str) else None
+    if isinstance(qualname, str) and "<locals>" not in qualname:
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+    if found is not obj or module == "__main__" or not isinstance(qualname, str):
+        raise ExportError(
+            f"{what}: the generated module imports it from where it is declared, but it "
+            f"cannot be imported as {module}.{qualname}; declare it at the top level of an "
+            f"importable module (not in __main__ or inside a function)"
+        )
+    return str(module), qualname
+
+
+def _from_imports(imports: Mapping[tuple[str, str], str]) -> list[str]:
+    by_module: dict[str, set[str]] = {}
+    for (module, qualname), local in imports.items():
+        top, local_top = qualname.split(".")[0], local.split(".")[0]
+        by_module.setdefault(module, set()).add(
+            top if top == local_top else f"{top} as {local_top}"
+        )
+    return [
+        f"from {module} import {', '.join(sorted(names))}"
+        for module, names in sorted(by_module.items())
+    ]
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[\W_]+", name))
+
+
+def _indent(text: str) -> str:
+    return "".join(("    " + line if line.strip() else line) for line in text.splitlines(True))
+
+
+def _class(name: str, base: str, doc: str, members: Iterable[str]) -> str:
+    body = "\n".join(members)
+    return f"class {name}({base}):\n" + _indent(f'"""{doc}"""\n\n' + body)

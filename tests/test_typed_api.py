@@ -1,0 +1,385 @@
+"""``pursocket export python``: the generated typed API, checked by three checkers and run.
+
+The fixture app in ``typecheck_tests/typed_app`` is a user's project: ``protocol.py``,
+the generated ``protocol_api.py`` (the golden file, kept fresh by ``--check``),
+``accepted.py`` (no checker may report anything) and ``rejected.py`` (every line
+marked ``# E`` must be reported, and nothing else). pyright runs in strict mode, mypy
+with ``--strict`` and no plugin, and mypy with the ``pursocket_mypy`` plugin, where
+each mistake must be reported exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypedDict
+
+import pytest
+
+import pursocket
+from pursocket import Msg, read_protocol
+from pursocket.exports import ExportError
+from pursocket.exports.python_api import class_names, render_python_api
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ROOT / "typecheck_tests"
+APP = APPS / "typed_app"
+PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
+TARGET = "typed_app.protocol:ApiProtocol"
+MARKED = re.compile(r"# E(\s|$)")
+
+
+@pytest.fixture(autouse=True)
+def _typed_app_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(APPS))
+
+
+def _marked_lines(path: Path) -> set[int]:
+    return {
+        number
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if MARKED.search(line)
+    }
+
+
+def _pursocket(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pursocket", *args],
+        cwd=APPS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# -- the generated module ---------------------------------------------------------
+
+
+def test_the_golden_module_is_what_export_writes_now() -> None:
+    """The committed protocol_api.py is the golden file: --check finds it up to date."""
+    result = _pursocket("export", "python", TARGET, "-o", "typed_app/protocol_api.py", "--check")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == "typed_app/protocol_api.py is up to date\n"
+
+
+def test_check_reports_a_stale_module_with_a_diff(tmp_path: Path) -> None:
+    stale = tmp_path / "protocol_api.py"
+    stale.write_text((APP / "protocol_api.py").read_text().replace('"userCount"', '"userCnt"'))
+    result = _pursocket("export", "python", TARGET, "-o", str(stale), "--check")
+    assert result.returncode == 1
+    assert '-        async def emit(self, event: Literal["userCnt"]' in result.stdout
+    assert '+        async def emit(self, event: Literal["userCount"]' in result.stdout
+    assert result.stderr == (
+        f"pursocket: {stale} is not what export writes for {TARGET} now; update it with: "
+        f"pursocket export python {TARGET} -o {stale}\n"
+    )
+
+
+def test_export_writes_the_module(tmp_path: Path) -> None:
+    written = tmp_path / "api.py"
+    result = _pursocket("export", "python", TARGET, "-o", str(written))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert written.read_text() == (APP / "protocol_api.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("namespace", "prefix"),
+    [
+        ("lobby", "Lobby"),
+        ("game-room", "GameRoom"),
+        ("/", "Root"),
+        ("chatRoom", "ChatRoom"),
+        ("snake_case.name", "SnakeCaseName"),
+        ("1v1", "Namespace1v1"),
+    ],
+)
+def test_class_names_are_the_namespace_key_in_pascal_case(namespace: str, prefix: str) -> None:
+    names = class_names(namespace)
+    assert (names.server_namespace, names.client_namespace, names.connection) == (
+        f"{prefix}ServerNamespace",
+        f"{prefix}ClientNamespace",
+        f"{prefix}Connection",
+    )
+
+
+def test_a_key_without_letters_or_digits_is_refused() -> None:
+    with pytest.raises(ExportError) as raised:
+        class_names("--")
+    assert str(raised.value) == (
+        'Namespace "--": its key has no letters or digits to name the generated classes '
+        "after; rename it (e.g. to a word)"
+    )
+
+
+class Note(TypedDict):
+    text: str
+
+
+class GameRoomEvents(TypedDict):
+    note: Msg[Note]
+
+
+class GameRoomNs(TypedDict):
+    c2s: GameRoomEvents
+
+
+Clashing = TypedDict("Clashing", {"game-room": GameRoomNs, "game_room": GameRoomNs})
+
+
+def test_two_namespaces_with_the_same_class_names_are_refused() -> None:
+    with pytest.raises(ExportError) as raised:
+        render_python_api(read_protocol(Clashing))
+    assert str(raised.value) == (
+        'Namespaces "game-room" and "game_room" of protocol Clashing would both generate '
+        "the class GameRoomConnection; rename one of them"
+    )
+
+
+def _declared_in_a_function() -> type:
+    class Local(TypedDict):
+        text: str
+
+    return Local
+
+
+LocalPayload = _declared_in_a_function()
+
+
+class LocalC2S(TypedDict):
+    say: Msg[LocalPayload]  # type: ignore[valid-type]
+
+
+class LocalNs(TypedDict):
+    c2s: LocalC2S
+
+
+class LocalProtocol(TypedDict):
+    room: LocalNs
+
+
+def test_a_payload_type_that_cannot_be_imported_is_refused() -> None:
+    with pytest.raises(ExportError) as raised:
+        render_python_api(read_protocol(LocalProtocol))
+    assert str(raised.value) == (
+        "_declared_in_a_function.<locals>.Local: the generated module imports it from where "
+        "it is declared, but it cannot be imported as "
+        "tests.test_typed_api._declared_in_a_function.<locals>.Local; declare it at the top "
+        "level of an importable module (not in __main__ or inside a function)"
+    )
+
+
+def test_a_user_type_named_like_a_generated_class_is_imported_under_an_alias() -> None:
+    api = render_python_api(read_protocol(ClashingNames))
+    assert "from tests.test_typed_api import Server as _Server_2" in api
+    assert 'async def emit(self, event: Literal["hello"], payload: _Server_2) -> None:' in api
+
+
+class Server(TypedDict):
+    name: str
+
+
+class HelloC2S(TypedDict):
+    hello: Msg[Server]
+
+
+class HelloNs(TypedDict):
+    c2s: HelloC2S
+
+
+class ClashingNames(TypedDict):
+    hello: HelloNs
+
+
+# -- at run time ------------------------------------------------------------------
+
+
+def test_at_run_time_the_names_are_pursocket_objects() -> None:
+    from typed_app import protocol_api as api
+    from typed_app.protocol import ApiProtocol
+
+    server = api.Server(cors_allowed_origins="*")
+    lobby = server.namespace("lobby")
+    assert isinstance(server, pursocket.Server)
+    assert server.protocol is ApiProtocol
+    assert type(lobby) is pursocket.ServerNamespace
+    assert isinstance(lobby, api.LobbyServerNamespace)
+    assert api.LobbyConnection is pursocket.Connection
+    assert api.RootClientNamespace is pursocket.ClientNamespace
+    client = api.Client(reconnection=False)
+    assert isinstance(client, pursocket.Client)
+    assert type(client.namespace("game-room")) is pursocket.ClientNamespace
+
+
+async def test_a_generated_server_and_client_talk_over_a_real_socket(serve: Any) -> None:
+    from typed_app import protocol_api as api
+    from typed_app.protocol import JoinRequest, JoinResult
+
+    server = api.Server()
+    lobby = server.namespace("lobby")
+    seen: list[str] = []
+
+    @lobby.on_call("join")
+    async def join(conn: api.LobbyConnection, req: JoinRequest) -> JoinResult:
+        seen.append(req["name"])
+        return {"success": isinstance(conn, pursocket.Connection)}
+
+    running = await serve(server)
+    async with api.Client(reconnection=False) as client:
+        c_lobby = client.namespace("lobby")
+        await client.connect(running.url)
+        assert await c_lobby.call("join", {"name": "Alice"}) == {"success": True}
+    assert seen == ["Alice"]
+
+
+# -- three type checkers ----------------------------------------------------------
+
+
+class Diagnostic(TypedDict):
+    file: str
+    line: int
+    message: str
+
+
+def _pyright() -> list[Diagnostic]:
+    result = subprocess.run(
+        [str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "-p", str(APPS)],
+        cwd=APPS,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    report = json.loads(result.stdout)
+    return [
+        {
+            "file": Path(found["file"]).name,
+            "line": found["range"]["start"]["line"] + 1,
+            "message": found["message"],
+        }
+        for found in report["generalDiagnostics"]
+        if found["severity"] == "error"
+    ]
+
+
+def _mypy(tmp_path: Path, *, plugin: bool) -> list[Diagnostic]:
+    config = tmp_path / "mypy.ini"
+    config.write_text(
+        "[mypy]\nstrict = True\npython_version = 3.10\n"
+        + ("plugins = pursocket_mypy\n" if plugin else "")
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(config),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-error-summary",
+            "--hide-error-context",
+            "typed_app",
+        ],
+        cwd=APPS,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found = []
+    for line in result.stdout.splitlines():
+        match = re.match(r"typed_app/(\w+\.py):(\d+): error: (.*)", line)
+        if match:
+            found.append({"file": match[1], "line": int(match[2]), "message": match[3]})
+        else:
+            assert ": note: " in line, line
+    return found
+
+
+def _by_line(diagnostics: list[Diagnostic]) -> Iterator[tuple[str, int, list[str]]]:
+    lines: dict[tuple[str, int], list[str]] = {}
+    for found in diagnostics:
+        lines.setdefault((found["file"], found["line"]), []).append(found["message"])
+    for (file, line), messages in sorted(lines.items()):
+        yield file, line, messages
+
+
+def _assert_reports_exactly_the_marked_lines(
+    diagnostics: list[Diagnostic], *, once: bool = False
+) -> None:
+    marked = _marked_lines(APP / "rejected.py")
+    unexpected = [
+        (file, line, messages)
+        for file, line, messages in _by_line(diagnostics)
+        if file != "rejected.py" or line not in marked
+    ]
+    assert unexpected == []
+    reported = {found["line"] for found in diagnostics}
+    assert sorted(marked - reported) == []
+    if once:
+        # One mistake, one report: no message twice, and no overload or TypeVar
+        # mismatch from the generated signatures beside the plugin's own message.
+        repeated = [
+            (line, messages)
+            for _, line, messages in _by_line(diagnostics)
+            if len(set(messages)) != len(messages)
+            or (len(messages) > 1 and any(_from_signatures(m) for m in messages))
+        ]
+        assert repeated == []
+
+
+def test_pyright_strict_reports_every_mistake_and_nothing_else() -> None:
+    diagnostics = _pyright()
+    _assert_reports_exactly_the_marked_lines(diagnostics)
+    # A sample of the messages users see, in full.
+    messages = {found["line"]: found["message"] for found in diagnostics}
+    unknown_event = next(n for n, text in _numbered(APP / "rejected.py") if '"userCont"' in text)
+    assert messages[unknown_event].startswith(
+        'Argument of type "Literal[\'userCont\']" cannot be assigned to parameter "event" of '
+        'type "Literal[\'userCount\']" in function "emit"'
+    )
+
+
+def test_mypy_without_the_plugin_reports_every_mistake_and_nothing_else(tmp_path: Path) -> None:
+    diagnostics = _mypy(tmp_path, plugin=False)
+    _assert_reports_exactly_the_marked_lines(diagnostics)
+    missing_key = next(n for n, text in _numbered(APP / "rejected.py") if '{"cnt": 1}' in text)
+    assert sorted(found["message"] for found in diagnostics if found["line"] == missing_key) == [
+        'Extra key "cnt" for TypedDict "UserCount"  [typeddict-unknown-key]',
+        'Missing key "count" for TypedDict "UserCount"  [typeddict-item]',
+    ]
+
+
+def test_mypy_with_the_plugin_reports_every_mistake_once_in_its_own_words(
+    tmp_path: Path,
+) -> None:
+    diagnostics = _mypy(tmp_path, plugin=True)
+    _assert_reports_exactly_the_marked_lines(diagnostics, once=True)
+    messages = {found["line"]: found["message"] for found in diagnostics}
+    lines = dict((text.strip(), n) for n, text in _numbered(APP / "rejected.py"))
+    assert messages[lines['server.namespace("lobbby")  # E unknown namespace']] == (
+        'Unknown namespace "lobbby" in protocol "ApiProtocol"  [pursocket-namespace]'
+    )
+    assert messages[
+        lines['lobby.on("chat")(wrong_connection)  # E another namespace\'s connection']
+    ] == (
+        'The handler for "chat" (c2s Msg of namespace "lobby") receives the connection as '
+        '"Connection[ApiProtocol, Literal[\'lobby\'], None]", but its parameter "conn" is declared '
+        '"GameRoomConnection"  [arg-type]'
+    )
+    assert messages[
+        lines['await conn.emit("chat", {"text": "hi"})  # E a client-to-server event']
+    ] == (
+        '"chat" is a client-to-server (c2s) event of namespace "lobby"; a server cannot emit '
+        "it  [pursocket-direction]"
+    )
+
+
+def _from_signatures(message: str) -> bool:
+    return message.endswith(("[call-overload]", "[type-var]"))
+
+
+def _numbered(path: Path) -> list[tuple[int, str]]:
+    return list(enumerate(path.read_text().splitlines(), start=1))
