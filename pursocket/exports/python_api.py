@@ -31,7 +31,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 from typing_extensions import is_typeddict
 
-from pursocket.client import DEFAULT_CALL_TIMEOUT as CLIENT_CALL_TIMEOUT
+from pursocket._calls import DEFAULT_CALL_TIMEOUT
 from pursocket.exports import ExportError, ExportOptions
 from pursocket.protocol import (
     Direction,
@@ -40,7 +40,6 @@ from pursocket.protocol import (
     NamespaceSpec,
     ProtocolModel,
 )
-from pursocket.server import DEFAULT_CALL_TIMEOUT as SERVER_CALL_TIMEOUT
 
 __all__ = ["NamespaceClassNames", "class_names", "render", "render_python_api"]
 
@@ -259,7 +258,7 @@ class _Module:
             *self._senders(
                 "emit", s2c, EventKind.MSG, "", "None", "Send the s2c Msg ``event`` to this client."
             ),
-            *self._callers(s2c, SERVER_CALL_TIMEOUT, "Call this client; its validated response."),
+            *self._callers(s2c, DEFAULT_CALL_TIMEOUT, "Call this client; its validated response."),
             *self._senders(
                 "broadcast_except_sender",
                 s2c,
@@ -320,7 +319,7 @@ class _Module:
             *self._senders(
                 "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
             ),
-            *self._callers(c2s, CLIENT_CALL_TIMEOUT, "Call the server; its validated response."),
+            *self._callers(c2s, DEFAULT_CALL_TIMEOUT, "Call the server; its validated response."),
         ]
         client_namespace = _class(
             names.client_namespace,
