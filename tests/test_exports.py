@@ -9,9 +9,13 @@ against the 2020-12 meta-schema.
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
+import shlex
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ import jsonschema
 import pytest
 import yaml
 
-from pursocket import read_protocol
+from pursocket import ProtocolModel, read_protocol
 from pursocket.exports import ExportError, ExportOptions, export
 from pursocket.exports.yaml import dump
 from tests.export_errors import ShadowsRecord, TwoPoints
@@ -50,7 +54,35 @@ def test_golden_file(name: str) -> None:
     )
 
 
+DOCS_PAGE = REPO / "docs" / "exports.md"
+DOCS_TS = EXPORTS / "docs"
+
+
+def load_protocol(target: str) -> ProtocolModel:
+    module, _, name = target.partition(":")
+    return read_protocol(getattr(importlib.import_module(module), name))
+
+
+def marked_blocks(marker: str) -> list[tuple[list[str], str]]:
+    """The code blocks of docs/exports.md after ``<!-- marker: ARGS -->``, with their ARGS."""
+    text = DOCS_PAGE.read_text(encoding="utf-8")
+    pattern = rf"^<!-- {marker}: (.*?) -->\n```\w+\n(.*?)^```$"
+    return [(shlex.split(args), body) for args, body in re.findall(pattern, text, re.S | re.M)]
+
+
+def write_docs_typescript() -> None:
+    """The docs page's TypeScript blocks, beside the export they import, for tsc."""
+    DOCS_TS.mkdir(exist_ok=True)
+    quickstart = load_protocol("examples.quickstart:AppProtocol")
+    (DOCS_TS / "protocol.ts").write_text(export("typescript", quickstart))
+    compiled = marked_blocks("compiled")
+    assert [args for args, _ in compiled] == [["client.ts"], ["server.ts"]]
+    for (name,), body in compiled:
+        (DOCS_TS / name).write_text(body)
+
+
 def test_typescript_is_checked_by_tsc_strict_with_every_mistake_an_error() -> None:
+    write_docs_typescript()
     result = subprocess.run(
         [str(REPO / "node_modules/.bin/tsc"), "-p", str(EXPORTS / "tsconfig.json")],
         cwd=REPO,
@@ -198,6 +230,23 @@ def test_json_schema_is_a_valid_2020_12_schema() -> None:
 )
 def test_the_yaml_writer_round_trips_through_pyyaml(value: Any) -> None:
     assert yaml.safe_load(dump(value)) == value
+
+
+def test_the_docs_page_shows_what_export_writes() -> None:
+    whole = marked_blocks("export")
+    excerpts = marked_blocks("excerpt")
+    assert (len(whole), len(excerpts)) == (1, 3)
+    for (format_name, target), body in whole:
+        assert body == export(format_name, load_protocol(target))
+    for (format_name, target, file_name), body in excerpts:
+        options = ExportOptions(output=Path(file_name))
+        assert body in export(format_name, load_protocol(target), options), body
+
+
+def test_the_docs_page_python_runs() -> None:
+    code = re.findall(r"^```python\n(.*?)^```$", DOCS_PAGE.read_text(), flags=re.S | re.M)
+    assert len(code) == 2
+    exec(compile("\n".join(code), "docs/exports.md", "exec"), types.ModuleType("docs").__dict__)
 
 
 def test_a_type_name_shared_by_two_typeddicts_is_an_export_error() -> None:
