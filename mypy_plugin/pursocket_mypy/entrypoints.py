@@ -35,6 +35,12 @@ class EventUse:
     event_index: int
     #: The positional index of the payload, for methods that send one.
     payload_index: int | None = None
+    #: What the argument at ``payload_index`` is: the event's ``"payload"``, or the
+    #: Call's ``"response"`` (a test client's ``answer``).
+    argument: str = "payload"
+    #: What the method's result is narrowed to: the Call's ``"response"``, the event's
+    #: ``"payload"`` (a test client's ``next``, or ``received``'s list of them), or nothing.
+    result: str | None = None
 
     @property
     def fullname(self) -> str:
@@ -67,6 +73,7 @@ SENDERS: Final = (
         instead="emit()",
         event_index=0,
         payload_index=1,
+        result="response",
     ),
     EventUse(
         base=fullnames.CONNECTION,
@@ -89,6 +96,7 @@ SENDERS: Final = (
         instead="emit()",
         event_index=0,
         payload_index=1,
+        result="response",
     ),
     EventUse(
         base=fullnames.CONNECTION,
@@ -136,6 +144,78 @@ SENDERS: Final = (
     ),
 )
 
+#: The test client (``pursocket.testing``): it sends like a client namespace, reads
+#: what the server sent, and answers the server's Calls.
+TEST_CLIENT: Final = (
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="emit",
+        side="client",
+        direction="c2s",
+        kind="Msg",
+        verb="emit",
+        instead="call()",
+        event_index=0,
+        payload_index=1,
+    ),
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="call",
+        side="client",
+        direction="c2s",
+        kind="Call",
+        verb="call",
+        instead="emit()",
+        event_index=0,
+        payload_index=1,
+        result="response",
+    ),
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="next",
+        side="client",
+        direction="s2c",
+        kind="Msg",
+        verb="receive",
+        instead="answer()",
+        event_index=0,
+        result="payload",
+    ),
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="received",
+        side="client",
+        direction="s2c",
+        kind="Msg",
+        verb="receive",
+        instead="answer()",
+        event_index=0,
+        result="payload",
+    ),
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="nothing_more",
+        side="client",
+        direction="s2c",
+        kind="Msg",
+        verb="receive",
+        instead="answer()",
+        event_index=0,
+    ),
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="answer",
+        side="client",
+        direction="s2c",
+        kind="Call",
+        verb="answer",
+        instead="next()",
+        event_index=0,
+        payload_index=1,
+        argument="response",
+    ),
+)
+
 #: Decorators that register a handler for an event.
 REGISTRARS: Final = (
     EventUse(
@@ -178,6 +258,16 @@ REGISTRARS: Final = (
         instead="on()",
         event_index=0,
     ),
+    EventUse(
+        base=fullnames.RECORDING_CLIENT,
+        method="on_call",
+        side="client",
+        direction="s2c",
+        kind="Call",
+        verb="handle",
+        instead="next()",
+        event_index=0,
+    ),
 )
 
 #: The namespace-handle classes, by the side that uses them.
@@ -185,4 +275,5 @@ SIDE_OF_HANDLE: Final = {
     fullnames.SERVER_NAMESPACE: "server",
     fullnames.CONNECTION: "server",
     fullnames.CLIENT_NAMESPACE: "client",
+    fullnames.RECORDING_CLIENT: "client",
 }

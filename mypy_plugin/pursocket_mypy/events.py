@@ -1,4 +1,4 @@
-"""Event lookup for every entry point, and the signature hook of the sending methods.
+"""Event lookup for every entry point, and the signature hook of the methods naming one.
 
 ``lobby.emit("chat", payload)`` is checked before mypy looks at its arguments: the
 hook finds ``chat`` in the protocol and narrows the declared ``payload: Any`` to the
@@ -103,25 +103,31 @@ def resolve(
     return specs if resolved else None
 
 
-def common_payload(specs: list[EventSpec]) -> Type | None:
-    """The payload type shared by every event, or ``None`` if they differ.
+def _declared(spec: EventSpec, part: str) -> Type | None:
+    """The event's ``"payload"`` or (for a Call) ``"response"`` type."""
+    return spec.payload if part == "payload" else spec.response
 
-    A payload sent under a union of event names must fit each of them; mypy has no
-    intersection type, so differing payloads keep the permissive declared type.
+
+def common_type(specs: list[EventSpec], part: str) -> Type | None:
+    """The ``"payload"``/``"response"`` type shared by every event, or ``None`` if they differ.
+
+    A value sent under a union of event names must fit each of them; mypy has no
+    intersection type, so differing types keep the permissive declared type.
     """
-    first = specs[0].payload
-    if all(is_same_type(spec.payload, first) for spec in specs[1:]):
+    first, *others = [_declared(spec, part) for spec in specs]
+    if first is not None and all(typ is not None and is_same_type(typ, first) for typ in others):
         return first
     return None
 
 
-def response_union(specs: list[EventSpec]) -> Type:
-    """The response of a Call, or the union of the responses of several Calls."""
-    return make_simplified_union([spec.response for spec in specs if spec.response is not None])
+def union_of(specs: list[EventSpec], part: str) -> Type:
+    """The ``"payload"``/``"response"`` type of an event, or the union over several events."""
+    declared = [_declared(spec, part) for spec in specs]
+    return make_simplified_union([typ for typ in declared if typ is not None])
 
 
 def sender_signature_hook(use: EventUse) -> Callable[[MethodSigContext], FunctionLike]:
-    """The signature hook of one sending method."""
+    """The signature hook of one method that sends or reads an event."""
 
     def narrow(ctx: MethodSigContext) -> FunctionLike:
         signature = ctx.default_signature
@@ -142,19 +148,19 @@ def sender_signature_hook(use: EventUse) -> Callable[[MethodSigContext], Functio
         if specs is None:
             return signature
         arg_types = list(signature.arg_types)
-        payload = common_payload(specs)
-        if payload is not None and use.payload_index is not None:
-            arg_types[use.payload_index] = payload
+        argument = common_type(specs, use.argument)
+        if argument is not None and use.payload_index is not None:
+            arg_types[use.payload_index] = argument
         ret_type = signature.ret_type
-        if use.kind == "Call":
-            ret_type = _with_result(ret_type, response_union(specs))
+        if use.result is not None:
+            ret_type = _with_result(ret_type, union_of(specs, use.result))
         return signature.copy_modified(arg_types=arg_types, ret_type=ret_type)
 
     return narrow
 
 
 def _with_result(coroutine: Type, result: Type) -> Type:
-    # An ``async def`` returns Coroutine[Any, Any, T]: replace only T.
+    # An ``async def`` returns Coroutine[Any, Any, T], received() list[T]: replace only T.
     proper = get_proper_type(coroutine)
     if isinstance(proper, Instance) and proper.args:
         return proper.copy_modified(args=[*proper.args[:-1], result])

@@ -30,11 +30,11 @@ from pursocket_mypy.auth import (
     connect_auth_signature_hook,
     namespace_auth_signature_hook,
 )
-from pursocket_mypy.entrypoints import REGISTRARS, SENDERS
+from pursocket_mypy.entrypoints import REGISTRARS, SENDERS, TEST_CLIENT
 from pursocket_mypy.events import sender_signature_hook
 from pursocket_mypy.guards import guard_decorator_hook, guard_registrar_hook
 from pursocket_mypy.handlers import LIFECYCLES, decorator_hook, lifecycle_hook, registrar_hook
-from pursocket_mypy.namespaces import constructor_hook, namespace_hook
+from pursocket_mypy.namespaces import connect_hook, constructor_hook, namespace_hook
 from pursocket_mypy.protocol_types import ProtocolProblems
 from pursocket_mypy.typed_api import (
     CHECKED_METHODS,
@@ -81,7 +81,7 @@ class PursocketPlugin(Plugin):
         lookup = self.lookup_fully_qualified
         protocol_problems = ProtocolProblems()
         self._method_signature_hooks: Mapping[str, _MethodSigHook] = {
-            **{use.fullname: sender_signature_hook(use) for use in SENDERS},
+            **{use.fullname: sender_signature_hook(use) for use in (*SENDERS, *TEST_CLIENT)},
             f"{fullnames.CLIENT}.namespace": namespace_signature_hook(
                 fullnames.CLIENT, fullnames.CLIENT_NAMESPACE, lookup, namespace_auth_signature_hook
             ),
@@ -90,6 +90,7 @@ class PursocketPlugin(Plugin):
                 fullnames.SERVER, fullnames.SERVER_NAMESPACE, lookup
             ),
         }
+        connect = connect_hook(fullnames.RECORDING_CLIENT)
         self._method_hooks: Mapping[str, _MethodHook] = {
             **{use.fullname: registrar_hook(use) for use in REGISTRARS},
             f"{fullnames.SERVER}.namespace": namespace_hook(
@@ -107,17 +108,19 @@ class PursocketPlugin(Plugin):
             f"{fullnames.CALL_HANDLER_DECORATOR}.__call__": decorator_hook("Call", lookup),
             f"{fullnames.SERVER}.guard": guard_registrar_hook,
             f"{fullnames.GUARD_DECORATOR}.__call__": guard_decorator_hook(lookup),
+            f"{fullnames.CONNECT_FIXTURE}.__call__": connect,
         }
         self._function_hooks: Mapping[str, _FunctionHook] = {
             fullnames.SERVER: constructor_hook(fullnames.SERVER, protocol_problems),
             fullnames.CLIENT: constructor_hook(fullnames.CLIENT, protocol_problems),
+            fullnames.CONNECT: connect,
         }
         self._inherited_signature_hooks = _by_method_name(self._method_signature_hooks)
         self._inherited_method_hooks = _by_method_name(self._method_hooks)
 
     @override
     def get_method_signature_hook(self, fullname: str) -> _MethodSigHook | None:
-        """Narrow the sending methods' payload and result types."""
+        """Narrow the payload and result types of the methods that send or read an event."""
         hook = self._method_signature_hooks.get(fullname)
         if hook is not None:
             return hook
@@ -139,7 +142,7 @@ class PursocketPlugin(Plugin):
 
     @override
     def get_function_hook(self, fullname: str) -> _FunctionHook | None:
-        """Check the protocol a ``Server`` or ``Client`` is created with."""
+        """Check the protocol a ``Server``/``Client`` is created with, and ``connect()``'s namespace."""
         return self._function_hooks.get(fullname)
 
     def _typed_api(self, fullname: str, then: _MethodSigHook | None) -> _MethodSigHook | None:

@@ -1,4 +1,4 @@
-"""``Server(...)``/``Client(...)`` and ``server.namespace(...)``/``client.namespace(...)``.
+"""``Server(...)``/``Client(...)``, ``server.namespace(...)``/``client.namespace(...)`` and ``connect(...)``.
 
 Creating a ``Server`` or ``Client`` is where a malformed protocol is reported (as the
 runtime raises there). ``namespace("lobby")`` is checked against the protocol and
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.plugin import FunctionContext, MethodContext
+from mypy.nodes import Expression
+from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import Instance, Type, TypedDictType, get_proper_type
 
 from pursocket_mypy import messages
 from pursocket_mypy.handles import as_base, is_any, literal_names, literal_type, protocol_of
-from pursocket_mypy.protocol_types import ProtocolProblems
+from pursocket_mypy.protocol_types import ProtocolProblems, ProtocolView, protocol_view
 
 
 def constructor_hook(base: str, problems: ProtocolProblems) -> Callable[[FunctionContext], Type]:
@@ -51,32 +52,90 @@ def namespace_hook(base: str, handle_class: str) -> Callable[[MethodContext], Ty
         protocol = protocol_of(ctx.type, base)
         if protocol is None or not ctx.args or len(ctx.args[0]) != 1:
             return default
-        expression, typ = ctx.args[0][0], ctx.arg_types[0][0]
-        names = literal_names(expression, typ)
-        if names is None:
-            if not is_any(typ):
-                messages.not_literal(
-                    ctx.api,
-                    expression,
-                    "The namespace name",
-                    f'the namespaces of protocol "{protocol.name}"',
-                    typ,
-                )
-            return default
-        unknown = [name for name in names if not protocol.has_namespace(name)]
-        for name in unknown:
-            messages.unknown_namespace(
-                ctx.api, expression, protocol.name, name, protocol.namespace_names()
-            )
+        name = checked_namespace(ctx.api, protocol, ctx.args[0][0], ctx.arg_types[0][0])
         handle = get_proper_type(default)
         if (
-            unknown
+            name is None
             or not isinstance(handle, Instance)
             or handle.type.fullname != handle_class
             or len(handle.args) < 2
         ):
             return default
         # A server namespace's third argument, its state, comes from ``state=``.
-        return handle.copy_modified(args=[handle.args[0], literal_type(typ), *handle.args[2:]])
+        return handle.copy_modified(args=[handle.args[0], name, *handle.args[2:]])
 
     return narrow
+
+
+def connect_hook(handle_class: str) -> Callable[[FunctionContext | MethodContext], Type]:
+    """``connect(AppProtocol, url, "lobby")`` of the test toolkit, as ``namespace("lobby")``.
+
+    The namespace (the third argument) is checked against the protocol, and the
+    ``handle_class`` instance in the result (``RecordingClient[AppProtocol, Any]``,
+    inside a context manager or a coroutine) is typed with its ``Literal`` name.
+    """
+
+    def narrow(ctx: FunctionContext | MethodContext) -> Type:
+        default = ctx.default_return_type
+        handle = _inner_instance(default, handle_class)
+        if handle is None or len(handle.args) != 2 or len(ctx.args) < 3 or len(ctx.args[2]) != 1:
+            return default
+        protocol = protocol_view(handle.args[0])
+        if protocol is None:
+            return default
+        name = checked_namespace(ctx.api, protocol, ctx.args[2][0], ctx.arg_types[2][0])
+        if name is None:
+            return default
+        return _with_inner_instance(default, handle.copy_modified(args=[handle.args[0], name]))
+
+    return narrow
+
+
+def checked_namespace(
+    api: CheckerPluginInterface, protocol: ProtocolView, expression: Expression, typ: Type
+) -> Type | None:
+    """The ``Literal`` type of a namespace name the protocol declares, or ``None``.
+
+    Reports a name that is not literal (unless ``Any``) or not declared.
+    """
+    names = literal_names(expression, typ)
+    if names is None:
+        if not is_any(typ):
+            messages.not_literal(
+                api,
+                expression,
+                "The namespace name",
+                f'the namespaces of protocol "{protocol.name}"',
+                typ,
+            )
+        return None
+    unknown = [name for name in names if not protocol.has_namespace(name)]
+    for name in unknown:
+        messages.unknown_namespace(api, expression, protocol.name, name, protocol.namespace_names())
+    return None if unknown else literal_type(typ)
+
+
+def _inner_instance(typ: Type, fullname: str) -> Instance | None:
+    """The first ``fullname`` instance in ``typ`` or its type arguments."""
+    proper = get_proper_type(typ)
+    if not isinstance(proper, Instance):
+        return None
+    if proper.type.fullname == fullname:
+        return proper
+    for arg in proper.args:
+        found = _inner_instance(arg, fullname)
+        if found is not None:
+            return found
+    return None
+
+
+def _with_inner_instance(typ: Type, replacement: Instance) -> Type:
+    """``typ`` with every instance of ``replacement``'s class replaced by it."""
+    proper = get_proper_type(typ)
+    if not isinstance(proper, Instance):
+        return typ
+    if proper.type.fullname == replacement.type.fullname:
+        return replacement
+    return proper.copy_modified(
+        args=[_with_inner_instance(arg, replacement) for arg in proper.args]
+    )
