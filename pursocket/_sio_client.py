@@ -85,6 +85,14 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
             )
         )
 
+    async def send_connect(self, path: str) -> None:
+        """Send a CONNECT packet for namespace ``path`` on the open connection.
+
+        ``pursocket.testing`` asks for an undeclared namespace to make the server
+        answer (with CONNECT_ERROR) on this connection: a round trip.
+        """
+        await self._send_packet(self.packet_class(packet.CONNECT, namespace=path))
+
     async def disconnect_after_flush(self) -> None:
         """Disconnect, letting every namespace's DISCONNECT packet reach the server first.
 

@@ -23,9 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mappi
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, Generic, TypeVar
 
-from socketio import packet
-
-from pursocket._routing import invoke
+from pursocket._invoke import invoke
 from pursocket._typing import CallHandlerDecorator
 from pursocket.client import Client, ClientNamespace
 from pursocket.protocol import Direction, EventKind
@@ -335,10 +333,9 @@ class RecordingClient(Generic[ProtocolT, NamespaceT]):
         database): wait for something they send before relying on it.
         Raises ``AssertionError`` if no answer comes within ``timeout`` seconds.
         """
-        sio = self.client.sio
         async with self._round_trip:
             answer = self._round_trip_answer = asyncio.get_running_loop().create_future()
-            await sio._send_packet(sio.packet_class(packet.CONNECT, namespace=PROBE_NAMESPACE))
+            await self.client.sio.send_connect(PROBE_NAMESPACE)
             try:
                 await asyncio.wait_for(answer, timeout)
             except asyncio.TimeoutError:
