@@ -13,17 +13,25 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
+import attrs
 import socketio
 from socketio import packet
 
 from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._logging import LogLimiter
 from pursocket._tasks import InOrder, run
+from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
 
 __all__ = ["AuthByNamespace", "ClientRoute", "SocketIOClient"]
 
-#: Handles one EVENT packet from the server in one declared namespace.
-ClientRoute = Callable[[PursocketPacket], Coroutine[Any, Any, None]]
+
+@attrs.frozen
+class ClientRoute:
+    """Where :class:`SocketIOClient` delivers the events of one declared namespace."""
+
+    spec: NamespaceSpec
+    #: Handles one EVENT packet from the server.
+    receive: Callable[[PursocketPacket], Coroutine[Any, Any, None]]
 
 
 class AuthByNamespace(dict[str, Any]):
@@ -42,8 +50,11 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
     """``socketio.AsyncClient`` whose packets go through pursocket's trust boundary.
 
     EVENT packets go to pursocket's namespaces, each in its own task (so a handler
-    may itself await a Call) or, with ``in_order``, one after another. A packet that
-    is not well-formed Socket.IO is dropped with one rate-limited log line.
+    may itself await a Call) or, with ``in_order``, one after another. An event the
+    protocol does not declare goes to python-socketio's own handlers when one is
+    registered for it on this object (``on``, a ``"*"`` catch-all,
+    ``register_namespace``). A packet that is not well-formed Socket.IO is dropped
+    with one rate-limited log line.
     ``routes`` holds the namespaces declared so far; the client adds to it.
     """
 
@@ -186,5 +197,20 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
             self._pursocket_early.setdefault(path, []).append(pkt)
 
     def _pursocket_dispatch(self, pkt: PursocketPacket) -> None:
-        receive = self._pursocket_routes[pkt.namespace or "/"]
-        run(receive(pkt), self._pursocket_in_order, "server")
+        path = pkt.namespace or "/"
+        route = self._pursocket_routes[path]
+        if self._pursocket_sio_handles(route, pkt.data[0]):
+            job = self._handle_event(pkt.namespace, pkt.id, pkt.data)
+        else:
+            job = route.receive(pkt)
+        run(job, self._pursocket_in_order, "server")
+
+    def _pursocket_sio_handles(self, route: ClientRoute, event: object) -> bool:
+        """Whether a handler registered on this object takes the undeclared ``event``."""
+        if not isinstance(event, str) or event in RESERVED_EVENT_NAMES or event in route.spec.s2c:
+            return False
+        path = route.spec.path
+        handler, _ = self._get_event_handler(event, path, ())
+        if handler is None:
+            handler, _ = self._get_namespace_handler(path, ())
+        return handler is not None

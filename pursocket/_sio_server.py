@@ -1,8 +1,9 @@
 """pursocket's ``socketio.AsyncServer``: every packet a client sends passes its trust boundary.
 
 :class:`SocketIOServer` is what ``Server.sio`` is. It is a plain
-``socketio.AsyncServer`` for everything pursocket does not wrap, and overrides the
-private python-socketio methods listed in ``tests/test_upstream_contract.py``.
+``socketio.AsyncServer`` for everything pursocket does not wrap (``docs/escape-hatch.md``
+says exactly what reaches it), and overrides the private python-socketio methods
+listed in ``tests/test_upstream_contract.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._engine import EngineIOServer
 from pursocket._logging import LogLimiter
 from pursocket._tasks import InOrder, run
-from pursocket.protocol import NamespaceSpec
+from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
 
 __all__ = ["ServerRoute", "SocketIOServer"]
 
@@ -41,9 +42,15 @@ class ServerRoute:
 class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     """``socketio.AsyncServer`` whose packets go through pursocket's trust boundary.
 
-    * EVENT packets go to pursocket's namespaces only: python-socketio would route an
-      event named ``connect`` or ``disconnect`` to the lifecycle handlers, and sends
-      no acknowledgement when a handler fails.
+    * An EVENT packet for an event the protocol declares goes to pursocket's namespace:
+      python-socketio would route an event named ``connect`` or ``disconnect`` to the
+      lifecycle handlers, and sends no acknowledgement when a handler fails. An event
+      the protocol does not declare, or any event of a namespace it does not declare,
+      goes to python-socketio's own handlers when one is registered for it on this
+      object (``on``, a ``"*"`` catch-all, ``register_namespace``), and is refused
+      as an unknown event otherwise.
+    * After :meth:`instrument`, the Socket.IO Admin UI also sees the events pursocket
+      handles.
     * A packet that is not well-formed Socket.IO closes that client's connection with
       one rate-limited log line, instead of a traceback per packet (and instead of
       wedging the connection, for a bad binary attachment).
@@ -62,6 +69,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_routes = routes
         self._pursocket_log = log
         self._pursocket_in_order = in_order
+        self._pursocket_reports_events = False
+        self._pursocket_admin: Any = None
         for path, route in routes.items():
             self.on("connect", route.connected, namespace=path)
             self.on("disconnect", route.disconnected, namespace=path)
@@ -77,6 +86,46 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             ),
         )
 
+    def instrument(self, *args: Any, **kwargs: Any) -> Any:
+        """Serve the Socket.IO Admin UI: python-socketio's ``instrument``, same arguments.
+
+        The Admin UI sees every connection, room and event, including the events the
+        protocol declares (which pursocket, not python-socketio, handles), and
+        :meth:`shutdown` stops its statistics task. python-socketio patches
+        python-engineio's socket class for the whole process: instrument one server
+        per process.
+        """
+        self._pursocket_reports_events = True
+        self._pursocket_admin = super().instrument(*args, **kwargs)
+        return self._pursocket_admin
+
+    async def shutdown(self) -> None:
+        """Stop background tasks: the Admin UI's statistics (if instrumented), then engineio's."""
+        if self._pursocket_admin is not None:
+            await self._pursocket_admin.shutdown()
+        await super().shutdown()
+
+    def _pursocket_sio_handles(self, path: str, event: object) -> bool:
+        """Whether a handler registered on this object takes ``event`` in ``path``."""
+        if not isinstance(event, str) or event in RESERVED_EVENT_NAMES:
+            return False
+        route = self._pursocket_routes.get(path)
+        if route is not None and event in route.spec.c2s:
+            return False
+        handler, _ = self._get_event_handler(event, path, ())
+        if handler is None:
+            handler, _ = self._get_namespace_handler(path, ())
+        return handler is not None
+
+    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        route = self._pursocket_routes.get(namespace)
+        if route is not None and isinstance(event, str) and event in route.spec.c2s:
+            # Only the Admin UI's tracing sees a declared event here (see
+            # _pursocket_complete): pursocket's namespace handles it, never a handler
+            # registered on this object.
+            return self.not_handled
+        return await super()._trigger_event(event, namespace, *args)
+
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return EngineIOServer
 
@@ -91,7 +140,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         path = namespace or "/"
-        if path not in self._pursocket_routes:
+        if path not in self._pursocket_routes and not self._pursocket_knows_namespace(path):
             # python-socketio's own refusal says only "Unable to connect".
             specs = [route.spec for route in self._pursocket_routes.values()]
             declared = ", ".join(f'"{spec.path}"' for spec in specs)
@@ -104,6 +153,10 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             )
             return
         await super()._handle_connect(eio_sid, namespace, data)
+
+    def _pursocket_knows_namespace(self, path: str) -> bool:
+        """Whether handlers for the undeclared namespace ``path`` are registered on this object."""
+        return path in self.handlers or path in self.namespace_handlers
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
@@ -147,8 +200,26 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
             return
         path = pkt.namespace or "/"
-        route = self._pursocket_routes.get(path)
         sid = self.manager.sid_from_eio_sid(eio_sid, path)
-        if route is None or sid is None or not self.manager.is_connected(sid, path):
+        if sid is None or not self.manager.is_connected(sid, path):
             return
+        event = pkt.data[0]
+        route = self._pursocket_routes.get(path)
+        if self._pursocket_sio_handles(path, event):
+            await self._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+            return
+        if route is None:
+            # A reserved event name, or one no handler takes, in a namespace the
+            # protocol does not declare: python-socketio would run a lifecycle handler.
+            self._pursocket_log.log(
+                logging.WARNING,
+                f"sid {sid}",
+                'Dropped an event of sid %s in namespace "%s": no handler takes it',
+                sid,
+                path,
+            )
+            return
+        if self._pursocket_reports_events and isinstance(event, str):
+            # The Admin UI's instrumentation wraps _trigger_event to report each event.
+            await self._trigger_event(event, path, sid, *pkt.data[1:])
         run(route.receive(sid, eio_sid, pkt), self._pursocket_in_order, sid)

@@ -238,7 +238,7 @@ class ClientNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT]):
         self.client = client
         self._pending = PendingCalls()
         # Where the Socket.IO client delivers this namespace's events.
-        routes[spec.path] = self._receive
+        routes[spec.path] = ClientRoute(spec=spec, receive=self._receive)
         client.sio.on("connect", self._connected, namespace=spec.path)
         client.sio.on("disconnect", self._disconnected, namespace=spec.path)
 

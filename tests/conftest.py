@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -47,8 +47,12 @@ class RunningServer:
             await asyncio.wait_for(self._task, 10)
 
 
+#: The ``serve`` fixture: ``await serve(server)`` runs ``server`` until the test ends.
+Serve = Callable[[Server[Any]], Awaitable[RunningServer]]
+
+
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Server[Any]], Any]]:
+async def serve() -> AsyncIterator[Serve]:
     """``await serve(server)`` runs ``server`` on a free port until the test ends."""
     running: list[RunningServer] = []
 

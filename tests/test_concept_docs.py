@@ -1,4 +1,4 @@
-"""The code on README.md and docs/{protocol,server,client}.md runs as the pages show it.
+"""The code on README.md and docs/{protocol,server,client,escape-hatch}.md runs as shown.
 
 Each page's ``python`` blocks are executed, in order, as one module; the pages' own
 ``assert`` statements check what the text claims, and the tests below drive the
@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 
 from examples.quickstart import AppProtocol, build_server
 from pursocket import Client, ConnectError, DisconnectReason, read_protocol
-from tests.conftest import Inbox
+from tests.conftest import Inbox, Serve
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -55,7 +56,7 @@ def test_protocol_page(run_page: Any) -> None:
     assert page.read_protocol(page.DrawProtocol).namespace("draw").path == "/draw"
 
 
-async def test_server_page(run_page: Any, serve: Any) -> None:
+async def test_server_page(run_page: Any, serve: Serve) -> None:
     page = run_page("server.md")
     running = await serve(page.server)
 
@@ -102,7 +103,7 @@ async def test_server_page(run_page: Any, serve: Any) -> None:
     assert page.departures[0] is DisconnectReason.CLIENT_DISCONNECT
 
 
-async def test_client_page(run_page: Any, serve: Any, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_client_page(run_page: Any, serve: Serve, capsys: pytest.CaptureFixture[str]) -> None:
     page = run_page("client.md")
     running = await serve(build_server())
     assert await page.sneak_in(running.url) == (
@@ -127,7 +128,7 @@ async def test_client_page(run_page: Any, serve: Any, capsys: pytest.CaptureFixt
 
 
 async def test_readme_quickstart(
-    run_page: Any, serve: Any, capsys: pytest.CaptureFixture[str]
+    run_page: Any, serve: Serve, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = run_page("README.md")
     running = await serve(page.server)
@@ -135,6 +136,41 @@ async def test_readme_quickstart(
     assert capsys.readouterr().out.splitlines()[0] == "1 online"
     assert read_protocol(page.WideProtocol).namespace("game-room").path == "/game-room"
     assert read_protocol(page.WideProtocol).namespace("/").path == "/"
+
+
+async def test_escape_hatch_page(run_page: Any, serve: Serve) -> None:
+    page = run_page("escape-hatch.md")
+    try:
+        running = await serve(page.server)
+        legacy = socketio.AsyncClient(handle_sigint=False, reconnection=False)
+        await legacy.connect(
+            running.url,
+            namespaces=["/lobby", "/v1", "/metrics"],
+            auth={"key": "k"},
+            transports=["websocket"],
+        )
+        try:
+            await legacy.emit("chat", {"text": "typed"}, namespace="/lobby")
+            await legacy.emit("other", {"x": 1}, namespace="/lobby")
+            # Answered after the two events before it have been handled.
+            assert await legacy.call("legacy_ping", 1, namespace="/lobby", timeout=5) == "pong"
+            assert await legacy.call("hello", "v1", namespace="/v1", timeout=5) == {"hello": "v1"}
+            assert await legacy.call("report", [3], namespace="/metrics", timeout=5) == "stored"
+        finally:
+            await legacy.disconnect()
+    finally:
+        page.admin.uninstrument()
+    assert sorted(page.received, key=repr) == sorted(
+        [
+            ("chat", {"text": "typed"}),
+            ("legacy_ping", (1,)),
+            ("other", ({"x": 1},)),
+            ("v1 connect", {"key": "k"}),
+            ("metrics connect", {"key": "k"}),
+            ("report", [3]),
+        ],
+        key=repr,
+    )
 
 
 def test_pages_type_check_with_the_plugin(tmp_path: Path) -> None:

@@ -1,0 +1,337 @@
+"""The upstream shapes pursocket's overrides of private python-socketio/engineio code rely on.
+
+pursocket's trust boundary overrides private methods of python-socketio and
+python-engineio and calls some of their private helpers. An upstream release that
+renames one, changes its parameters, or stops keeping an attribute pursocket reads
+would otherwise fail somewhere unrelated (or not at all). Each test here names one
+such hook, so an upgrade fails with "python-socketio changed `X`: pursocket's
+override of `X` needs review". ``make test-upstream`` runs the suite against the
+newest releases on PyPI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import textwrap
+from typing import Any
+
+import engineio
+import pytest
+import socketio
+from engineio import async_socket
+from socketio import packet
+
+from pursocket import Client, Server
+from pursocket._engine import EngineIOServer
+from pursocket._manager import LocalManager
+from pursocket._sio_client import SocketIOClient
+from pursocket._sio_server import SocketIOServer
+from tests.protocols import AppProtocol
+
+SOCKETIO = "python-socketio"
+ENGINEIO = "python-engineio"
+
+
+def review_message(package: str, hook: str, use: str, problem: str) -> str:
+    """What a failing contract says: which upstream hook changed, and what pursocket does with it."""
+    return f"{package} changed `{hook}`: pursocket's {use} of `{hook}` needs review ({problem})"
+
+
+def check_signature(package: str, owner: type, name: str, expected: str, use: str) -> None:
+    """Fail with :func:`review_message` unless ``owner.name`` has the signature ``expected``."""
+    hook = f"{owner.__name__}.{name}"
+    function = inspect.getattr_static(owner, name, None)
+    if function is None:
+        raise AssertionError(review_message(package, hook, use, "it no longer exists"))
+    found = str(inspect.signature(getattr(owner, name)))
+    if found != expected:
+        raise AssertionError(
+            review_message(package, hook, use, f"expected the signature {expected}, found {found}")
+        )
+
+
+def check_attributes(package: str, owner: str, instance: object, names: dict[str, type]) -> None:
+    """Fail with :func:`review_message` unless ``instance`` has each attribute, of its type."""
+    for name, kind in names.items():
+        hook = f"{owner}.{name}"
+        if not hasattr(instance, name):
+            raise AssertionError(
+                review_message(package, hook, "use", "an instance no longer has it")
+            )
+        value = getattr(instance, name)
+        if not isinstance(value, kind):
+            raise AssertionError(
+                review_message(
+                    package,
+                    hook,
+                    "use",
+                    f"expected a {kind.__name__}, found a {type(value).__name__}",
+                )
+            )
+
+
+# --- methods pursocket overrides -----------------------------------------------------------
+
+OVERRIDES = [
+    # The Socket.IO server pursocket builds (pursocket/_sio_server.py).
+    (SOCKETIO, socketio.AsyncServer, "_engineio_server_class", "(self)"),
+    (SOCKETIO, socketio.AsyncServer, "_handle_eio_message", "(self, eio_sid, data)"),
+    (SOCKETIO, socketio.AsyncServer, "_handle_connect", "(self, eio_sid, namespace, data)"),
+    (SOCKETIO, socketio.AsyncServer, "_handle_eio_disconnect", "(self, eio_sid, reason)"),
+    (SOCKETIO, socketio.AsyncServer, "_trigger_event", "(self, event, namespace, *args)"),
+    (
+        SOCKETIO,
+        socketio.AsyncServer,
+        "instrument",
+        "(self, auth=None, mode='development', read_only=False, server_id=None, "
+        "namespace='/admin', server_stats_interval=2)",
+    ),
+    (SOCKETIO, socketio.AsyncServer, "shutdown", "(self)"),
+    # The single-process manager (pursocket/_manager.py).
+    (
+        SOCKETIO,
+        socketio.AsyncManager,
+        "emit",
+        "(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs)",
+    ),
+    # The Socket.IO client (pursocket/_sio_client.py).
+    (SOCKETIO, socketio.AsyncClient, "_handle_eio_message", "(self, data)"),
+    (SOCKETIO, socketio.AsyncClient, "_handle_connect", "(self, namespace, data)"),
+    (SOCKETIO, socketio.AsyncClient, "_handle_disconnect", "(self, namespace)"),
+    (SOCKETIO, socketio.AsyncClient, "_handle_error", "(self, namespace, data)"),
+    (SOCKETIO, socketio.AsyncClient, "_handle_eio_disconnect", "(self, reason)"),
+    (SOCKETIO, socketio.AsyncClient, "_send_packet", "(self, pkt)"),
+    # The packet codec (pursocket/_codec.py).
+    (
+        SOCKETIO,
+        packet.Packet,
+        "__init__",
+        "(self, packet_type=2, data=None, namespace=None, id=None, binary=None, "
+        "encoded_packet=None)",
+    ),
+    (SOCKETIO, packet.Packet, "encode", "(self)"),
+    (SOCKETIO, packet.Packet, "decode", "(self, encoded_packet)"),
+    (SOCKETIO, packet.Packet, "add_attachment", "(self, attachment)"),
+    (SOCKETIO, packet.Packet, "data_is_binary", "(data)"),
+    # The Engine.IO server (pursocket/_engine.py).
+    (ENGINEIO, engineio.AsyncServer, "disconnect", "(self, sid=None)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("package", "owner", "name", "expected"),
+    OVERRIDES,
+    ids=[f"{owner.__name__}.{name}" for _, owner, name, _ in OVERRIDES],
+)
+def test_overridden_method_keeps_its_signature(
+    package: str, owner: type, name: str, expected: str
+) -> None:
+    check_signature(package, owner, name, expected, "override")
+
+
+# --- private helpers pursocket's overrides call --------------------------------------------
+
+CALLED = [
+    (SOCKETIO, socketio.AsyncServer, "_send_packet", "(self, eio_sid, pkt)"),
+    (SOCKETIO, socketio.AsyncServer, "_send_eio_packet", "(self, eio_sid, eio_pkt)"),
+    (SOCKETIO, socketio.AsyncServer, "_handle_ack", "(self, eio_sid, namespace, id, data)"),
+    (
+        SOCKETIO,
+        socketio.AsyncServer,
+        "_handle_disconnect",
+        "(self, eio_sid, namespace, reason=None)",
+    ),
+    (SOCKETIO, socketio.AsyncServer, "_handle_event", "(self, eio_sid, namespace, id, data)"),
+    (SOCKETIO, socketio.AsyncServer, "_get_event_handler", "(self, event, namespace, args)"),
+    (SOCKETIO, socketio.AsyncServer, "_get_namespace_handler", "(self, namespace, args)"),
+    (SOCKETIO, socketio.AsyncClient, "_handle_ack", "(self, namespace, id, data)"),
+    (SOCKETIO, socketio.AsyncClient, "_handle_event", "(self, namespace, id, data)"),
+    (SOCKETIO, socketio.AsyncClient, "_get_event_handler", "(self, event, namespace, args)"),
+    (SOCKETIO, socketio.AsyncClient, "_get_namespace_handler", "(self, namespace, args)"),
+    (SOCKETIO, socketio.AsyncManager, "get_participants", "(self, namespace, room)"),
+    (SOCKETIO, socketio.AsyncManager, "sid_from_eio_sid", "(self, eio_sid, namespace)"),
+    (SOCKETIO, socketio.AsyncManager, "is_connected", "(self, sid, namespace)"),
+    (SOCKETIO, socketio.AsyncManager, "is_sid_room", "(self, namespace, room)"),
+    (SOCKETIO, packet.Packet, "deconstruct_binary", "(data)"),
+    (ENGINEIO, async_socket.AsyncSocket, "close", "(self, wait=True, abort=False, reason=None)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("package", "owner", "name", "expected"),
+    CALLED,
+    ids=[f"{owner.__name__}.{name}" for _, owner, name, _ in CALLED],
+)
+def test_called_private_helper_keeps_its_signature(
+    package: str, owner: type, name: str, expected: str
+) -> None:
+    check_signature(package, owner, name, expected, "use")
+
+
+def test_the_server_keeps_the_state_pursocket_reads() -> None:
+    sio = socketio.AsyncServer(async_mode="asgi")
+    check_attributes(
+        SOCKETIO,
+        "AsyncServer",
+        sio,
+        {
+            "_binary_packet": dict,
+            "handlers": dict,
+            "namespace_handlers": dict,
+            "manager": socketio.AsyncManager,
+            "eio": engineio.AsyncServer,
+        },
+    )
+    check_attributes(SOCKETIO, "AsyncServer.reason", sio.reason, {"CLIENT_DISCONNECT": str})
+    # What _get_event_handler answers when nothing takes an event, and what
+    # _trigger_event returns then; pursocket's _trigger_event returns it too.
+    assert sio._get_event_handler("x", "/", ()) == (None, ()), review_message(
+        SOCKETIO, "AsyncServer._get_event_handler", "use", "no handler is no longer (None, args)"
+    )
+    assert hasattr(sio, "not_handled"), review_message(
+        SOCKETIO, "AsyncServer.not_handled", "use", "an instance no longer has it"
+    )
+
+
+def test_the_admin_ui_instrumentation_keeps_what_pursocket_relies_on() -> None:
+    # SocketIOServer.instrument keeps the object instrument() returns and awaits its
+    # shutdown(); the Admin UI sees declared events through the _trigger_event it wraps.
+    from socketio.async_admin import InstrumentedAsyncServer
+
+    check_signature(SOCKETIO, InstrumentedAsyncServer, "shutdown", "(self)", "use")
+    check_signature(
+        SOCKETIO,
+        InstrumentedAsyncServer,
+        "_trigger_event",
+        "(self, event, namespace, *args)",
+        "use",
+    )
+
+
+def test_the_client_keeps_the_state_pursocket_reads() -> None:
+    sio = socketio.AsyncClient()
+    # A binary packet waiting for its attachments is held here; None when there is none.
+    assert sio._binary_packet is None, review_message(
+        SOCKETIO, "AsyncClient._binary_packet", "use", f"found {sio._binary_packet!r}"
+    )
+    check_attributes(
+        SOCKETIO,
+        "AsyncClient",
+        sio,
+        {
+            "namespaces": dict,
+            "handlers": dict,
+            "namespace_handlers": dict,
+            "eio": engineio.AsyncClient,
+        },
+    )
+    # SocketIOClient._send_packet replaces the auth of each CONNECT packet it sends
+    # with the namespace's own, read from the auth connect() stored here.
+    assert hasattr(sio, "connection_auth"), review_message(
+        SOCKETIO, "AsyncClient.connection_auth", "use", "an instance no longer has it"
+    )
+    check_attributes(ENGINEIO, "AsyncClient", sio.eio, {"state": str})
+    assert sio.eio.state == "disconnected", review_message(
+        ENGINEIO, "AsyncClient.state", "use", f"found {sio.eio.state!r}"
+    )
+
+
+async def test_an_engineio_socket_keeps_the_state_pursocket_reads() -> None:
+    server = engineio.AsyncServer(async_mode="asgi")
+    socket = async_socket.AsyncSocket(server, "sid")
+    check_attributes(ENGINEIO, "AsyncSocket", socket, {"upgraded": bool})
+    check_attributes(ENGINEIO, "AsyncSocket", socket, {"queue": object})
+    for method in ("put", "join"):
+        assert inspect.iscoroutinefunction(getattr(socket.queue, method)), review_message(
+            ENGINEIO, f"AsyncSocket.queue.{method}", "use", "it is no longer a coroutine"
+        )
+    check_attributes(ENGINEIO, "AsyncServer.reason", server.reason, {"SERVER_DISCONNECT": str})
+
+
+def test_the_engineio_websocket_driver_is_still_pluggable() -> None:
+    # EngineIOServer swaps the websocket class in its driver table for one whose
+    # wait() refuses frames that are not Engine.IO packets.
+    server = engineio.AsyncServer(async_mode="asgi")
+    drivers = getattr(server, "_async", None)
+    assert isinstance(drivers, dict) and "websocket" in drivers, review_message(
+        ENGINEIO, "AsyncServer._async", "override", "no driver table with a websocket class"
+    )
+    assert inspect.iscoroutinefunction(drivers["websocket"].wait), review_message(
+        ENGINEIO, "AsyncServer._async['websocket'].wait", "override", "not a coroutine"
+    )
+    assert isinstance(server.logger, object) and hasattr(server.logger, "error")
+
+
+# pursocket's LocalManager.emit is a modified copy of AsyncManager.emit for the case
+# without acknowledgements: a new upstream emit (a bug fix, a new option) must be
+# read and carried over. The hashes are of the upstream source pursocket was
+# reviewed against; add one after reviewing a new release.
+REVIEWED_MANAGER_EMIT = {
+    # python-socketio 5.18.1
+    "974bad6cde33d1a64cffee8b6f9af24de17c5fad9ca02879dcf798ab8d6c19fd",
+}
+
+
+def source_hash(function: Any) -> str:
+    return hashlib.sha256(textwrap.dedent(inspect.getsource(function)).encode()).hexdigest()
+
+
+def test_the_upstream_manager_emit_is_the_one_pursocket_copied() -> None:
+    found = source_hash(socketio.AsyncManager.emit)
+    assert found in REVIEWED_MANAGER_EMIT, review_message(
+        SOCKETIO,
+        "AsyncManager.emit",
+        "override",
+        f"LocalManager.emit is a modified copy of its source, which now hashes to {found}",
+    )
+
+
+def test_pursocket_builds_on_the_classes_the_contracts_name() -> None:
+    server = Server(AppProtocol)
+    client = Client(AppProtocol)
+    assert type(server.sio) is SocketIOServer
+    assert isinstance(server.sio.eio, EngineIOServer)
+    assert type(server.sio.manager) is LocalManager
+    assert type(client.sio) is SocketIOClient
+    assert [base.__name__ for base in SocketIOServer.__mro__[1:3]] == [
+        "AsyncServer",
+        "BaseServer",
+    ]
+
+
+# --- the contract check itself -------------------------------------------------------------
+
+
+class _Changed:
+    async def _handle_eio_message(self, eio_sid: str, data: Any, extra: int) -> None: ...
+
+
+def test_a_changed_signature_fails_naming_the_hook() -> None:
+    with pytest.raises(AssertionError) as failure:
+        check_signature(
+            SOCKETIO, _Changed, "_handle_eio_message", "(self, eio_sid, data)", "override"
+        )
+    assert str(failure.value) == (
+        "python-socketio changed `_Changed._handle_eio_message`: pursocket's override of "
+        "`_Changed._handle_eio_message` needs review (expected the signature "
+        "(self, eio_sid, data), found (self, eio_sid: 'str', data: 'Any', extra: 'int') -> 'None')"
+    )
+
+
+def test_a_removed_method_fails_naming_the_hook() -> None:
+    with pytest.raises(AssertionError) as failure:
+        check_signature(SOCKETIO, _Changed, "_handle_connect", "(self)", "override")
+    assert str(failure.value) == (
+        "python-socketio changed `_Changed._handle_connect`: pursocket's override of "
+        "`_Changed._handle_connect` needs review (it no longer exists)"
+    )
+
+
+def test_a_missing_attribute_fails_naming_it() -> None:
+    with pytest.raises(AssertionError) as failure:
+        check_attributes(SOCKETIO, "AsyncServer", object(), {"_binary_packet": dict})
+    assert str(failure.value) == (
+        "python-socketio changed `AsyncServer._binary_packet`: pursocket's use of "
+        "`AsyncServer._binary_packet` needs review (an instance no longer has it)"
+    )
