@@ -20,7 +20,7 @@ from pursocket import (
     ProtocolError,
     Server,
 )
-from tests.conftest import Inbox, free_port
+from tests.conftest import Inbox, Serve, free_port
 from tests.peers import BARRIER, Peer
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
@@ -41,7 +41,7 @@ def blocking_server(started: Inbox, release: asyncio.Event) -> Server[AppProtoco
 
 
 @pytest.mark.parametrize("style", ["async", "sync"])
-async def test_client_handlers_receive_messages_and_answer_calls(serve: Any, style: str) -> None:
+async def test_client_handlers_receive_messages_and_answer_calls(serve: Serve, style: str) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     answers = Inbox()
@@ -82,7 +82,7 @@ async def test_client_handlers_receive_messages_and_answer_calls(serve: Any, sty
         assert await answers.wait_for(1) == [{"success": True}]
 
 
-async def test_client_call_times_out(serve: Any) -> None:
+async def test_client_call_times_out(serve: Serve) -> None:
     started, release = Inbox(), asyncio.Event()
     running = await serve(blocking_server(started, release))
     client = Client(AppProtocol, reconnection=False)
@@ -99,7 +99,7 @@ async def test_client_call_times_out(serve: Any) -> None:
 
 
 async def test_client_call_fails_at_once_when_the_server_drops_the_connection(
-    serve: Any,
+    serve: Serve,
 ) -> None:
     started, release = Inbox(), asyncio.Event()
     running = await serve(blocking_server(started, release))
@@ -123,7 +123,7 @@ async def test_client_call_fails_at_once_when_the_server_drops_the_connection(
         await lobby.call("slow", {"count": 1})
 
 
-async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Any) -> None:
+async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Serve) -> None:
     started, release = Inbox(), asyncio.Event()
     running = await serve(blocking_server(started, release))
     client = Client(AppProtocol, reconnection=False)
@@ -144,7 +144,7 @@ async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Any) -
 
 @pytest.mark.parametrize("transports", [None, ["polling"], ["websocket"]])
 async def test_disconnect_reasons_when_the_client_leaves(
-    serve: Any, transports: list[str] | None
+    serve: Serve, transports: list[str] | None
 ) -> None:
     server = Server(AppProtocol)
     server_side = Inbox()
@@ -161,7 +161,7 @@ async def test_disconnect_reasons_when_the_client_leaves(
     assert not peer.client.connected
 
 
-async def test_disconnect_reason_when_the_transport_breaks(serve: Any) -> None:
+async def test_disconnect_reason_when_the_transport_breaks(serve: Serve) -> None:
     server = Server(AppProtocol)
     conns, server_side = Inbox(), Inbox()
     lobby = server.namespace("lobby")
@@ -192,7 +192,7 @@ def test_will_auto_reconnect() -> None:
     assert DisconnectReason.from_socketio("something new") is DisconnectReason.UNKNOWN
 
 
-async def test_async_with_disconnects_on_exit(serve: Any) -> None:
+async def test_async_with_disconnects_on_exit(serve: Serve) -> None:
     server = Server(AppProtocol)
     left = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: left.put(conn.sid))
@@ -207,7 +207,7 @@ async def test_async_with_disconnects_on_exit(serve: Any) -> None:
     assert await left.wait_for(1) == [sid]
 
 
-async def test_client_never_installs_a_sigint_handler(serve: Any) -> None:
+async def test_client_never_installs_a_sigint_handler(serve: Serve) -> None:
     running = await serve(Server(AppProtocol))
     before = signal.getsignal(signal.SIGINT)
     client = Client(AppProtocol, handle_sigint=True)
@@ -218,7 +218,7 @@ async def test_client_never_installs_a_sigint_handler(serve: Any) -> None:
     assert signal.getsignal(signal.SIGINT) is before
 
 
-async def test_connect_waits_for_a_slow_connect_handler(serve: Any) -> None:
+async def test_connect_waits_for_a_slow_connect_handler(serve: Serve) -> None:
     server = Server(AppProtocol)
     release = asyncio.Event()
     attempts = Inbox()
@@ -258,7 +258,7 @@ async def test_connect_to_nothing_is_a_connect_error() -> None:
         await client.connect(url)
 
 
-async def test_connect_twice_is_refused_and_keeps_the_connection(serve: Any) -> None:
+async def test_connect_twice_is_refused_and_keeps_the_connection(serve: Serve) -> None:
     running = await serve(Server(AppProtocol))
     client = Client(AppProtocol)
     client.namespace("lobby")
@@ -274,7 +274,7 @@ async def test_connect_needs_a_declared_namespace() -> None:
         await Client(AppProtocol).connect("http://127.0.0.1:9")
 
 
-async def test_connects_every_declared_namespace_with_its_own_sid(serve: Any) -> None:
+async def test_connects_every_declared_namespace_with_its_own_sid(serve: Serve) -> None:
     server = Server(AppProtocol)
     sids = Inbox()
     server.namespace("lobby").on_connect(lambda conn: sids.put(("lobby", conn.sid)))
@@ -364,7 +364,7 @@ def test_client_registering_a_handler_the_protocol_does_not_declare(
     ],
 )
 async def test_client_sending_an_event_the_protocol_does_not_declare(
-    serve: Any, send: Any, message: str
+    serve: Serve, send: Any, message: str
 ) -> None:
     running = await serve(Server(AppProtocol))
     client = Client(AppProtocol)
@@ -381,7 +381,7 @@ async def test_call_before_connect_fails_at_once() -> None:
         await lobby.call("join", JoinRequest(name="x"))
 
 
-async def test_reconnects_after_a_broken_transport(serve: Any) -> None:
+async def test_reconnects_after_a_broken_transport(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     conns = Inbox()
@@ -446,7 +446,7 @@ class SilentableProxy:
                 await writer.wait_closed()
 
 
-async def serve_behind_a_silentable_proxy(serve: Any) -> tuple[Inbox, SilentableProxy, str]:
+async def serve_behind_a_silentable_proxy(serve: Serve) -> tuple[Inbox, SilentableProxy, str]:
     """A server pinging every 0.2 s (0.2 s timeout) reached through a ``SilentableProxy``.
 
     Returns the inbox of its "lobby" disconnect reasons, the proxy (started) and its URL.
@@ -459,7 +459,7 @@ async def serve_behind_a_silentable_proxy(serve: Any) -> tuple[Inbox, Silentable
     return server_side, proxy, await proxy.start()
 
 
-async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Any) -> None:
+async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Serve) -> None:
     server_side, proxy, url = await serve_behind_a_silentable_proxy(serve)
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")
@@ -474,7 +474,7 @@ async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serv
         await proxy.close()
 
 
-async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> None:
+async def test_disconnect_reasons_when_the_network_goes_silent(serve: Serve) -> None:
     server_side, proxy, url = await serve_behind_a_silentable_proxy(serve)
     client = Client(AppProtocol, reconnection=False)
     client_side = Inbox()
@@ -492,7 +492,7 @@ async def test_disconnect_reasons_when_the_network_goes_silent(serve: Any) -> No
         await client.disconnect()
 
 
-async def test_wait_returns_when_the_client_is_disconnected_for_good(serve: Any) -> None:
+async def test_wait_returns_when_the_client_is_disconnected_for_good(serve: Serve) -> None:
     server = Server(AppProtocol)
     conns = Inbox()
     server.namespace("lobby").on_connect(conns.put)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import pytest
 
 from pursocket import Client, ConnectError, Connection, ConnectionRefused, Server
-from tests.conftest import Inbox
+from tests.conftest import Inbox, Serve
 from tests.peers import BARRIER
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult
 
@@ -76,7 +76,7 @@ async def node(script: str, *args: str) -> AsyncIterator[NodeProcess]:
 # --- the npm socket.io-client drives a pursocket server ------------------------------------
 
 
-async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Any) -> None:
+async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     events = Inbox()
@@ -125,7 +125,7 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Any
     assert conn_line["id"]
 
 
-async def test_js_client_sees_a_connect_handler_refusal(serve: Any) -> None:
+async def test_js_client_sees_a_connect_handler_refusal(serve: Serve) -> None:
     server = Server(AppProtocol)
 
     @server.namespace("lobby").on_connect
@@ -138,7 +138,7 @@ async def test_js_client_sees_a_connect_handler_refusal(serve: Any) -> None:
     assert line == {"type": "connect_error", "message": "members only", "data": {"retry": False}}
 
 
-async def test_js_client_is_refused_an_unknown_namespace(serve: Any) -> None:
+async def test_js_client_is_refused_an_unknown_namespace(serve: Serve) -> None:
     running = await serve(Server(AppProtocol))
     async with node("js_client.mjs", running.url, "admin") as js:
         line = await js.next()

@@ -6,7 +6,11 @@ The protocols of the malformed cases are built inside the tests, without
 """
 
 import datetime
+import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 import attrs
@@ -271,15 +275,35 @@ def test_reserved_event_names_are_refused(name: str) -> None:
     )
 
 
-def test_reserved_names_are_exactly_the_socketio_lifecycle_names() -> None:
-    assert RESERVED_EVENT_NAMES == {
-        "connect",
-        "connect_error",
-        "disconnect",
-        "disconnecting",
-        "newListener",
-        "removeListener",
-    }
+# Names the official client might refuse, beside the reserved ones: a few that other
+# libraries keep for themselves ("message", "error", "ping") and an ordinary one.
+_OTHER_NAMES = ["chat", "message", "error", "ping", "reconnect", "connecting"]
+_JS_REFUSALS = """
+import { io } from "socket.io-client";
+const socket = io("http://127.0.0.1:9", { autoConnect: false });
+const refused = [];
+for (const name of JSON.parse(process.argv[1])) {
+  try { socket.emit(name, 1); } catch (error) { refused.push([name, error.message]); }
+}
+process.stdout.write(JSON.stringify(refused));
+"""
+
+
+def test_reserved_names_are_the_ones_the_official_client_refuses_to_send() -> None:
+    candidates = sorted(RESERVED_EVENT_NAMES) + _OTHER_NAMES
+    node = shutil.which("node")
+    assert node, "Node.js is needed: make test installs the npm packages it uses"
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", _JS_REFUSALS, json.dumps(candidates)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(result.stdout) == [
+        [name, f'"{name}" is a reserved event name'] for name in sorted(RESERVED_EVENT_NAMES)
+    ]
 
 
 def test_the_mypy_plugin_refuses_the_same_reserved_names() -> None:

@@ -20,7 +20,7 @@ from pursocket import (
     ProtocolError,
     Server,
 )
-from tests.conftest import Inbox
+from tests.conftest import Inbox, Serve
 from tests.peers import BARRIER, Peer, peers
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
@@ -39,7 +39,7 @@ LobbyConn = Connection[AppProtocol, Literal["lobby"]]
     ],
 )
 async def test_delivery_reaches_exactly_the_intended_clients(
-    serve: Any, how: str, sender_gets: list[UserCount], others_get: list[UserCount]
+    serve: Serve, how: str, sender_gets: list[UserCount], others_get: list[UserCount]
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
@@ -62,7 +62,7 @@ async def test_delivery_reaches_exactly_the_intended_clients(
             assert await other.until_barrier() == others_get
 
 
-async def test_namespaces_are_isolated(serve: Any) -> None:
+async def test_namespaces_are_isolated(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby, game = server.namespace("lobby"), server.namespace("game")
     lobby_chats, game_chats = Inbox(), Inbox()
@@ -97,7 +97,7 @@ async def test_namespaces_are_isolated(serve: Any) -> None:
 
 
 @pytest.mark.parametrize("style", ["async", "sync"])
-async def test_server_answers_a_call_and_makes_one(serve: Any, style: str) -> None:
+async def test_server_answers_a_call_and_makes_one(serve: Serve, style: str) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     answers = Inbox()
@@ -130,7 +130,7 @@ async def test_server_answers_a_call_and_makes_one(serve: Any, style: str) -> No
         assert answers.items == [{"success": True}, {"success": False}]
 
 
-async def test_server_call_times_out(serve: Any) -> None:
+async def test_server_call_times_out(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome = Inbox()
@@ -160,7 +160,7 @@ async def test_server_call_times_out(serve: Any) -> None:
     assert (timeout.namespace, timeout.event, timeout.timeout) == ("lobby", "confirm", 0.2)
 
 
-async def test_server_call_fails_at_once_when_the_client_goes(serve: Any) -> None:
+async def test_server_call_fails_at_once_when_the_client_goes(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome = Inbox()
@@ -200,7 +200,7 @@ async def test_server_call_fails_at_once_when_the_client_goes(serve: Any) -> Non
 # --- connecting, refusing, disconnecting ---------------------------------------------------
 
 
-async def test_connect_handler_sees_auth_and_the_client_sid(serve: Any) -> None:
+async def test_connect_handler_sees_auth_and_the_client_sid(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     seen = Inbox()
@@ -222,7 +222,7 @@ async def test_connect_handler_sees_auth_and_the_client_sid(serve: Any) -> None:
         assert conn.environ["asgi.scope"]["client"][0] == "127.0.0.1"
 
 
-async def test_connect_handler_refuses_with_message_and_data(serve: Any) -> None:
+async def test_connect_handler_refuses_with_message_and_data(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 
@@ -248,7 +248,7 @@ async def test_connect_handler_refuses_with_message_and_data(serve: Any) -> None
         assert client.connected
 
 
-async def test_connect_handler_that_fails_refuses_and_leaves_nothing(serve: Any) -> None:
+async def test_connect_handler_that_fails_refuses_and_leaves_nothing(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 
@@ -265,7 +265,7 @@ async def test_connect_handler_that_fails_refuses_and_leaves_nothing(serve: Any)
     assert server.sio.manager.rooms.get("/lobby", {}).get(None, {}) == {}
 
 
-async def test_unknown_namespace_is_refused(serve: Any) -> None:
+async def test_unknown_namespace_is_refused(serve: Serve) -> None:
     running = await serve(Server(AppProtocol))
     client = Client(WiderProtocol, reconnection=False)
     client.namespace("admin")
@@ -277,7 +277,7 @@ async def test_unknown_namespace_is_refused(serve: Any) -> None:
     )
 
 
-async def test_server_disconnects_a_client(serve: Any) -> None:
+async def test_server_disconnects_a_client(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     server_side, client_side, conns = Inbox(), Inbox(), Inbox()
@@ -303,7 +303,7 @@ async def test_server_disconnects_a_client(serve: Any) -> None:
             await conn.call("confirm", {"text": "still there?"})
 
 
-async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(serve: Any) -> None:
+async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome, asked = Inbox(), Inbox()
@@ -340,7 +340,7 @@ async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(serve: Any)
 # --- handlers -----------------------------------------------------------------------------
 
 
-async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve: Any) -> None:
+async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     answers = Inbox()
@@ -375,7 +375,7 @@ async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve:
         assert answers.items == [{"name": "1"}, {"name": "2"}]
 
 
-async def test_messages_sent_right_after_connect_reach_the_server(serve: Any) -> None:
+async def test_messages_sent_right_after_connect_reach_the_server(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     chats = Inbox()
@@ -481,7 +481,7 @@ def test_registering_a_second_handler_for_an_event() -> None:
     ],
 )
 async def test_sending_an_event_the_protocol_does_not_declare(
-    serve: Any, send: Any, message: str
+    serve: Serve, send: Any, message: str
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
@@ -494,7 +494,7 @@ async def test_sending_an_event_the_protocol_does_not_declare(
             await send(lobby, conn)
 
 
-async def test_a_hundred_concurrent_clients(serve: Any) -> None:
+async def test_a_hundred_concurrent_clients(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 

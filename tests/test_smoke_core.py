@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from pursocket import Client, Server
-from tests.conftest import Inbox
+from tests.conftest import Inbox, Serve
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
 
-async def test_msg_call_both_directions(serve: Any) -> None:
+async def test_msg_call_both_directions(serve: Serve) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     chats = Inbox()

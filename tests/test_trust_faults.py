@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from pursocket import CallError, CallTimeout, Client, ConnectError, Server
-from tests.conftest import Inbox, RunningServer
+from tests.conftest import Inbox, RunningServer, Serve
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import RawSocket, pursocket_records, raw_client
 
@@ -38,7 +38,7 @@ async def healthy(url: str) -> None:
 
 
 async def test_raising_connect_handler_leaves_nothing_behind(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     forms = server.namespace("forms")
@@ -70,7 +70,7 @@ async def test_raising_connect_handler_leaves_nothing_behind(
 
 
 async def test_raising_msg_and_disconnect_handlers_harm_no_one(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     forms = server.namespace("forms")
@@ -90,26 +90,31 @@ async def test_raising_msg_and_disconnect_handlers_harm_no_one(
     running = await serve(server)
     bystander = Client(FormsProtocol)
     bforms = bystander.namespace("forms")
-    async with bystander:
+    offender = Client(FormsProtocol)
+    oforms = offender.namespace("forms")
+    async with bystander, offender:
         await bystander.connect(running.url)
-        offender = Client(FormsProtocol)
-        oforms = offender.namespace("forms")
         await offender.connect(running.url)
         for value in range(-20, 0):
             await oforms.emit("number", value)
         await oforms.emit("number", 1)
-        assert len(await numbers.wait_for(21)) == 21
+        assert await numbers.wait_for(21) == [*range(-20, 0), 1]
+        offender_sid = oforms.sid
         await offender.disconnect()
-        await gone.wait_for(1)
+        assert await gone.wait_for(1) == [offender_sid]
         assert await bforms.call("lookup", "still here") == {"name": "still here"}
         assert [c.sid for c in forms.connections()] == [bforms.sid]
-        # A client that can trigger a raising handler at will cannot flood the log.
-        # (Counted before the bystander leaves: its own disconnect handler raises too.)
-        tracebacks = [r for r in pursocket_records(caplog, logging.ERROR) if r.exc_info]
-        assert 2 <= len(tracebacks) <= 6
+        # A client that can trigger a raising handler at will cannot flood the log: of
+        # its 20 raising events, the first 5 are logged (the limiter's burst per peer),
+        # and its disconnect handler's failure once. (Counted before the bystander
+        # leaves: its own disconnect handler raises too.)
+        tracebacks = [r.getMessage() for r in pursocket_records(caplog, logging.ERROR)]
+        raised = 'The handler for "number" in namespace "forms" (c2s) raised'
+        assert [line.startswith(raised) for line in tracebacks] == [True] * 5 + [False]
+        assert tracebacks[5].startswith('Disconnect handler of namespace "forms" raised')
 
 
-async def test_forged_lifecycle_events_never_reach_lifecycle_handlers(serve: Any) -> None:
+async def test_forged_lifecycle_events_never_reach_lifecycle_handlers(serve: Serve) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     connects, disconnects, offences = Inbox(), Inbox(), Inbox()
@@ -155,7 +160,7 @@ MALFORMED = {
 
 @pytest.mark.parametrize("case", list(MALFORMED))
 async def test_malformed_packets_close_only_that_connection_without_a_traceback(
-    serve: Any, caplog: pytest.LogCaptureFixture, case: str
+    serve: Serve, caplog: pytest.LogCaptureFixture, case: str
 ) -> None:
     running = await serve(forms_server())
     bystander = await raw_client(running.url)
@@ -177,7 +182,7 @@ async def test_malformed_packets_close_only_that_connection_without_a_traceback(
     await healthy(running.url)
 
 
-async def test_long_strings_of_digits_are_not_huge_integers(serve: Any) -> None:
+async def test_long_strings_of_digits_are_not_huge_integers(serve: Serve) -> None:
     server = forms_server()
     texts = Inbox()
     server.namespace("forms").on("text")(lambda conn, text: texts.put(text))
@@ -190,14 +195,15 @@ async def test_long_strings_of_digits_are_not_huge_integers(serve: Any) -> None:
         await raw.disconnect()
 
 
-async def test_oversized_websocket_message_closes_that_connection(serve: Any) -> None:
+async def test_oversized_websocket_message_closes_that_connection(serve: Serve) -> None:
     running = await serve(forms_server(max_http_buffer_size=10_000))
     bystander = await raw_client(running.url)
     attacker = await RawSocket.open(running.url)
     try:
         await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
         assert await attacker.closed_by_server()
-        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        assert answer == {"name": "fine"}
     finally:
         await attacker.close()
         await bystander.disconnect()
@@ -221,7 +227,8 @@ async def test_oversized_long_polling_post_is_answered_and_shutdown_stays_prompt
             async with response:
                 assert response.status == 400
             assert time.monotonic() - started < 5
-        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        assert answer == {"name": "fine"}
         await bystander.disconnect()
     finally:
         started = time.monotonic()
@@ -230,7 +237,7 @@ async def test_oversized_long_polling_post_is_answered_and_shutdown_stays_prompt
 
 
 async def test_a_flood_of_unknown_events_is_logged_a_bounded_number_of_times(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     offences = Inbox()
@@ -242,50 +249,54 @@ async def test_a_flood_of_unknown_events_is_logged_a_bounded_number_of_times(
     try:
         for number in range(1000):
             await attacker.send(f'2/forms,["flood{number}",{number}]')
-        assert len(await offences.wait_for(1000)) == 1000
-        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        assert await offences.wait_for(1000) == ["unknown_event"] * 1000
+        answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        assert answer == {"name": "fine"}
     finally:
         await attacker.close()
         await bystander.disconnect()
-    assert len(pursocket_records(caplog, logging.WARNING)) <= 5
+    # The limiter's burst: 5 lines for the attacker, the other 995 held back.
+    lines = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert len(lines) == 5
+    [sender] = {line.split(" in namespace")[0] for line in lines}
+    assert sender.startswith("Refused a Msg event from sid ")
 
 
-async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(serve: Any) -> None:
+async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(serve: Serve) -> None:
     server = Server(FormsProtocol)
     forms = server.namespace("forms")
-    started, release = Inbox(), asyncio.Event()
+    started, finished, release = Inbox(), Inbox(), asyncio.Event()
 
     @forms.on_call("lookup")
     async def lookup(conn: Any, name: str) -> Any:
         started.put(name)
-        await release.wait()
-        return None
+        if name == "slow":
+            await release.wait()
+        finished.put(name)
+        return {"name": name}
 
     running = await serve(server)
     client = Client(FormsProtocol)
     cforms = client.namespace("forms")
-    await client.connect(running.url)
-    pending = asyncio.create_task(cforms.call("lookup", "slow", timeout=30))
-    await started.wait_for(1)
-    began = time.monotonic()
-    await client.disconnect()
-    with pytest.raises(CallError) as error:
-        await pending
+    async with client:
+        await client.connect(running.url)
+        pending = asyncio.create_task(cforms.call("lookup", "slow", timeout=30))
+        await started.wait_for(1)
+        began = time.monotonic()
+        await client.disconnect()
+        with pytest.raises(CallError) as error:
+            await pending
     assert error.value.code == "disconnected"
     assert time.monotonic() - began < 2
+    # The handler the departed client was waiting on still runs to its end...
     release.set()
-    await healthy_after_release(running.url, release)
+    assert await finished.wait_for(1) == ["slow"]
+    # ...and the server goes on answering.
+    await healthy(running.url)
+    assert finished.items == ["slow", "ping"]
 
 
-async def healthy_after_release(url: str, release: asyncio.Event) -> None:
-    assert release.is_set()
-    client = Client(FormsProtocol)
-    client.namespace("forms")
-    async with client:
-        await client.connect(url)
-
-
-async def test_a_client_that_never_answers_a_server_call_times_out(serve: Any) -> None:
+async def test_a_client_that_never_answers_a_server_call_times_out(serve: Serve) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     connected = Inbox()
@@ -345,7 +356,7 @@ async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
 
 
 async def test_the_client_drops_malformed_packets_and_carries_on(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     forms = server.namespace("forms")
@@ -370,7 +381,7 @@ async def test_the_client_drops_malformed_packets_and_carries_on(
     assert len(pursocket_records(caplog, logging.WARNING)) == 3
 
 
-async def test_on_invalid_can_disconnect_a_repeat_offender(serve: Any) -> None:
+async def test_on_invalid_can_disconnect_a_repeat_offender(serve: Serve) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     offences: dict[str, int] = {}
@@ -402,7 +413,7 @@ def test_the_packet_codec_cannot_be_replaced() -> None:
 
 
 async def test_a_peer_cannot_forge_log_lines_with_its_event_name(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     offences = Inbox()
@@ -420,7 +431,7 @@ async def test_a_peer_cannot_forge_log_lines_with_its_event_name(
     assert "y" * 101 not in line
 
 
-async def test_binary_attachments_together_obey_the_message_size_limit(serve: Any) -> None:
+async def test_binary_attachments_together_obey_the_message_size_limit(serve: Serve) -> None:
     server = forms_server(max_http_buffer_size=10_000)
     blobs = Inbox()
     server.namespace("forms").on("anything")(lambda conn, value: blobs.put(value))
@@ -445,7 +456,7 @@ async def test_binary_attachments_together_obey_the_message_size_limit(serve: An
 
 
 async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = Server(FormsProtocol)
 
@@ -470,7 +481,7 @@ async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
 
 @pytest.mark.parametrize("frame", ["", "x", "9abc", "b!!not base64!!"])
 async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
-    serve: Any, caplog: pytest.LogCaptureFixture, frame: str
+    serve: Serve, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
     running = await serve(forms_server())
     bystander = await raw_client(running.url)
@@ -481,7 +492,8 @@ async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
     try:
         await attacker._ws.send_str(frame)  # no Engine.IO MESSAGE prefix: raw frames
         assert await attacker.closed_by_server()
-        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+        assert answer == {"name": "fine"}
     finally:
         uvicorn_logger.removeHandler(caplog.handler)
         await attacker.close()
@@ -490,7 +502,7 @@ async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
 
 
 async def test_malformed_long_polling_posts_are_logged_a_bounded_number_of_times(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     running = await serve(forms_server())
     base = f"{running.url}/socket.io/?EIO=4&transport=polling"
@@ -499,9 +511,14 @@ async def test_malformed_long_polling_posts_are_logged_a_bounded_number_of_times
         async with http.get(base) as response:
             handshake = await response.text()
         sid = handshake[handshake.index('"sid":"') + 7 :].split('"', 1)[0]
+        statuses = []
         for _ in range(30):
             async with http.post(f"{base}&sid={sid}", data="9abc") as response:
                 await response.read()
-    tracebacks = [r for r in caplog.records if r.exc_info]
-    assert len(tracebacks) <= 5
+                statuses.append(response.status)
+    # engineio answers each POST (its packets are dropped) and keeps the session...
+    assert statuses == [200] * 30
+    # ...and its error lines pass the limiter: its burst of 5, the other 25 held back.
+    tracebacks = [(r.name, r.getMessage()) for r in caplog.records if r.exc_info]
+    assert tracebacks == [("engineio.server", "post request handler error")] * 5
     await healthy(running.url)

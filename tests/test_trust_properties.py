@@ -344,17 +344,35 @@ def test_handlers_run_iff_the_payload_is_valid(
     assert got == expected_acks
 
 
-def test_the_server_is_healthy_afterwards(harness: Harness) -> None:
+#: A batch of one of each kind of refusal, so the test below stands on its own.
+HOSTILE = [
+    ("nope", True, (1,)),
+    ("measure", False, ({"name": "n"},)),
+    ("measure", True, ()),
+    ("measure", True, ({"name": 5},)),
+    ("connect", True, ({"forged": True},)),
+    ("disconnect", False, ("forged",)),
+]
+
+
+def test_the_server_is_healthy_after_hostile_input(harness: Harness) -> None:
     async def check() -> None:
-        assert harness.client is not None
-        assert harness.client.connected
+        acks = await harness.send_batch(HOSTILE)
+        assert [args[0][ERROR_KEY]["code"] for args in acks] == [
+            "unknown_event",
+            "invalid_payload",
+            "invalid_payload",
+            "unknown_event",
+        ]
+        assert harness.client is not None and harness.client.connected
         fresh = await raw_client(harness.running.url)
         try:
             answer = await fresh.call("measure", {"name": "n"}, namespace="/forms", timeout=5)
-            assert answer == {"x": 1.0, "y": 2.0}
+            sids = {conn.sid for conn in harness.server.namespace("forms").connections()}
+            assert sids == {harness.client.get_sid("/forms"), fresh.get_sid("/forms")}
         finally:
             await fresh.disconnect()
-        assert len(harness.server.namespace("forms").connections()) >= 1
+        assert answer == {"x": 1.0, "y": 2.0}
 
     harness.run(check())
 

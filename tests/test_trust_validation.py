@@ -24,7 +24,7 @@ from pursocket import (
 from pursocket._wire import ERROR_KEY
 from pursocket.protocol import Direction
 from pursocket.validation import InvalidValue, build_validators
-from tests.conftest import Inbox
+from tests.conftest import Inbox, Serve
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import pursocket_records, raw_client
 
@@ -62,7 +62,7 @@ def recording_server(**options: Any) -> tuple[Server[Any], Inbox, Inbox]:
     return server, received, offences
 
 
-async def test_every_type_form_arrives_unchanged(serve: Any) -> None:
+async def test_every_type_form_arrives_unchanged(serve: Serve) -> None:
     server, received, _ = recording_server()
     running = await serve(server)
     cases = [
@@ -97,7 +97,7 @@ async def test_every_type_form_arrives_unchanged(serve: Any) -> None:
 
 
 async def test_strict_types_and_one_warning_line_without_the_payload(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server, received, offences = recording_server()
     running = await serve(server)
@@ -128,7 +128,7 @@ async def test_strict_types_and_one_warning_line_without_the_payload(
     assert "top-secret-value" not in lines[2]
 
 
-async def test_bytes_come_only_as_binary_attachments(serve: Any) -> None:
+async def test_bytes_come_only_as_binary_attachments(serve: Serve) -> None:
     server, received, offences = recording_server()
     running = await serve(server)
     raw = await raw_client(running.url)
@@ -142,7 +142,7 @@ async def test_bytes_come_only_as_binary_attachments(serve: Any) -> None:
     assert offence.reason.endswith("Expected `bytes`, got `str`")
 
 
-async def test_the_handler_receives_exactly_the_declared_shape(serve: Any) -> None:
+async def test_the_handler_receives_exactly_the_declared_shape(serve: Serve) -> None:
     server, received, offences = recording_server()
     running = await serve(server)
     raw = await raw_client(running.url)
@@ -161,7 +161,7 @@ async def test_the_handler_receives_exactly_the_declared_shape(serve: Any) -> No
 
 
 async def test_bad_calls_get_an_error_acknowledgement_at_once(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     server, _, offences = recording_server()
     running = await serve(server)
@@ -204,7 +204,7 @@ async def test_bad_calls_get_an_error_acknowledgement_at_once(
     assert crash.exc_info is not None and "secret internal detail" in str(crash.exc_info[1])
 
 
-async def test_pursocket_client_raises_call_error_with_code_and_details(serve: Any) -> None:
+async def test_pursocket_client_raises_call_error_with_code_and_details(serve: Serve) -> None:
     server, _, _ = recording_server()
     running = await serve(server)
     client = Client(FormsProtocol)
@@ -223,7 +223,7 @@ async def test_pursocket_client_raises_call_error_with_code_and_details(serve: A
     assert "secret" not in str(failed.value)
 
 
-async def test_the_client_validates_what_the_server_sends(serve: Any) -> None:
+async def test_the_client_validates_what_the_server_sends(serve: Serve) -> None:
     server = Server(FormsProtocol)
     forms = server.namespace("forms")
     connected = Inbox()
@@ -260,7 +260,7 @@ async def test_the_client_validates_what_the_server_sends(serve: Any) -> None:
 
 
 async def test_a_client_answering_a_server_call_with_bad_data_gives_call_error(
-    serve: Any,
+    serve: Serve,
 ) -> None:
     server = Server(FormsProtocol)
     forms = server.namespace("forms")
@@ -284,7 +284,7 @@ async def test_a_client_answering_a_server_call_with_bad_data_gives_call_error(
     assert "expected exactly 1 acknowledgement argument, got 2" in two_arguments.value.message
 
 
-async def test_validate_false_trusts_the_network(serve: Any) -> None:
+async def test_validate_false_trusts_the_network(serve: Serve) -> None:
     server, received, offences = recording_server(validate=False)
     running = await serve(server)
     raw = await raw_client(running.url)
@@ -296,7 +296,7 @@ async def test_validate_false_trusts_the_network(serve: Any) -> None:
     assert offences.items == []
 
 
-async def test_validate_outgoing_checks_what_each_side_sends(serve: Any) -> None:
+async def test_validate_outgoing_checks_what_each_side_sends(serve: Serve) -> None:
     server = Server(FormsProtocol, validate_outgoing=True)
     forms = server.namespace("forms")
     connected = Inbox()
@@ -322,7 +322,7 @@ async def test_validate_outgoing_checks_what_each_side_sends(serve: Any) -> None
 
 
 @pytest.mark.parametrize("ordered", [False, True])
-async def test_handling_order_per_connection(serve: Any, ordered: bool) -> None:
+async def test_handling_order_per_connection(serve: Serve, ordered: bool) -> None:
     server = Server(FormsProtocol, ordered=ordered)
     forms = server.namespace("forms")
     finished = Inbox()
@@ -353,7 +353,7 @@ async def test_handling_order_per_connection(serve: Any, ordered: bool) -> None:
         assert order[0] == 2 and sorted(order) == [1, 2, 3]
 
 
-async def test_an_ordered_handler_may_await_a_call_to_its_own_client(serve: Any) -> None:
+async def test_an_ordered_handler_may_await_a_call_to_its_own_client(serve: Serve) -> None:
     server = Server(FormsProtocol, ordered=True)
     forms = server.namespace("forms")
 
@@ -371,7 +371,7 @@ async def test_an_ordered_handler_may_await_a_call_to_its_own_client(serve: Any)
         assert await cforms.call("lookup", "x") == {"name": "x True"}
 
 
-async def test_a_js_client_is_held_to_the_protocol_and_can_read_errors(serve: Any) -> None:
+async def test_a_js_client_is_held_to_the_protocol_and_can_read_errors(serve: Serve) -> None:
     server, received, offences = recording_server()
     running = await serve(server)
     node = shutil.which("node")
