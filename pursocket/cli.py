@@ -79,8 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         help="write the protocol in another format",
         description="Write MODULE:NAME in FORMAT, to standard output or to -o FILE. "
         "The output is deterministic: the same protocol gives the same bytes.",
-        epilog="formats: "
-        + "; ".join(f"{name}: {fmt.summary}" for name, fmt in sorted(FORMATS.items())),
+        epilog="formats:\n"
+        + "".join(f"  {name:<12}{fmt.summary}\n" for name, fmt in sorted(FORMATS.items())),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("format", metavar="FORMAT", choices=sorted(FORMATS), help="the format")
     _add_target(export)
@@ -91,12 +92,22 @@ def _parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 and print a unified diff when FILE differs "
         "from what export would write now",
     )
-    export.add_argument("--title", help="the document's title (default: the protocol's name)")
     export.add_argument(
-        "--api-version", metavar="VERSION", help="the API's version (default: 0.0.0)"
+        "--title",
+        help=f"the document's title, for {_formats_reading('title')} "
+        "(default: the protocol's name)",
+    )
+    export.add_argument(
+        "--api-version",
+        metavar="VERSION",
+        help=f"the API's version, for {_formats_reading('api_version')} (default: 0.0.0)",
     )
     export.set_defaults(run=_export)
     return parser
+
+
+def _formats_reading(option: str) -> str:
+    return ", ".join(name for name, fmt in sorted(FORMATS.items()) if option in fmt.reads)
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
@@ -131,9 +142,17 @@ def _summary(model: ProtocolModel) -> str:
 def _export(args: argparse.Namespace) -> int:
     if args.check and args.output is None:
         raise _CommandError("--check compares with a file: give it as -o FILE", EXIT_USAGE)
+    export_format = FORMATS[args.format]
+    for option, flag in (("title", "--title"), ("api_version", "--api-version")):
+        if getattr(args, option) is not None and option not in export_format.reads:
+            raise _CommandError(
+                f"{flag} does not apply to the {args.format} format; it applies to "
+                f"{_formats_reading(option)}",
+                EXIT_USAGE,
+            )
     model = _load_protocol(args.target, traceback=args.traceback)
     options = ExportOptions(output=args.output, title=args.title, api_version=args.api_version)
-    text = FORMATS[args.format].render(model, options)
+    text = export_format.render(model, options)
     output: Path | None = args.output
     if output is None:
         sys.stdout.write(text)

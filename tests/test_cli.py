@@ -248,3 +248,28 @@ def test_an_unknown_format_is_a_usage_error(project: Path) -> None:
 
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def test_title_and_api_version_reach_the_asyncapi_document(project: Path) -> None:
+    result = run(
+        "export",
+        "asyncapi",
+        "app:AppProtocol",
+        "--title",
+        "Chat API",
+        "--api-version",
+        "2.0.1",
+        cwd=project,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["info"] == {"title": "Chat API", "version": "2.0.1"}
+
+
+def test_an_option_the_format_does_not_read_is_a_usage_error(project: Path) -> None:
+    result = run("export", "typescript", "app:AppProtocol", "--api-version", "1.0.0", cwd=project)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "pursocket: error: --api-version does not apply to the typescript format; it applies "
+        "to asyncapi\n",
+    )

@@ -13,7 +13,8 @@ Adding a format is two steps:
 
 1. write a module in this package with a function
    ``render(model: ProtocolModel, options: ExportOptions) -> str``;
-2. add one :class:`ExportFormat` entry for it to :data:`FORMATS` below.
+2. add one :class:`ExportFormat` entry for it to :data:`FORMATS` below, naming the
+   options besides ``output`` that it reads (``reads``).
 
 The format modules are imported only when their format is used, so a format's
 dependencies cost nothing to the others.
@@ -64,6 +65,9 @@ class ExportFormat:
     summary: str
     #: ``"package.module:function"``, imported when the format is used.
     renderer: str
+    #: The :class:`ExportOptions` fields besides ``output`` that the format reads
+    #: (``"title"``, ``"api_version"``); the command line refuses the others for it.
+    reads: frozenset[str] = frozenset()
 
     def render(self, model: ProtocolModel, options: ExportOptions) -> str:
         """The whole text of the exported file."""
@@ -83,14 +87,15 @@ FORMATS: Mapping[str, ExportFormat] = {
         ),
         ExportFormat(
             name="asyncapi",
-            summary="AsyncAPI 3.0.0: a channel per namespace, a message and an operation per "
-            "event; YAML when -o ends in .yaml",
+            summary="AsyncAPI 3.0.0, one channel per namespace (YAML when -o ends in .yaml)",
             renderer="pursocket.exports.asyncapi:render",
+            reads=frozenset({"title", "api_version"}),
         ),
         ExportFormat(
             name="jsonschema",
             summary="JSON Schema 2020-12: $defs per named type, and an index of every event",
             renderer="pursocket.exports.jsonschema:render",
+            reads=frozenset({"title"}),
         ),
         ExportFormat(
             name="python",
