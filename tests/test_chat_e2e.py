@@ -20,6 +20,7 @@ from playwright.async_api import Browser, Page, expect
 
 from examples.chat.client import ChatClient
 from examples.chat.server import BUILD, CLIENT_BUNDLE
+from pursocket import ConnectError
 from tests.browser import chromium, require
 from tests.conftest import Inbox
 
@@ -62,9 +63,12 @@ async def browser() -> AsyncIterator[Browser]:
 async def _open(browser: Browser, url: str, nickname: str | None) -> Page:
     page = await (await browser.new_context()).new_page()
     await page.goto(url)
-    await expect(page.locator("#status")).to_have_text("connected", timeout=WAIT_MS)
+    await expect(page.locator("#status")).to_have_text(
+        "not connected: pick a nickname", timeout=WAIT_MS
+    )
     if nickname is not None:
         await _set_nickname(page, nickname, f"You are {nickname}.")
+        await expect(page.locator("#status")).to_have_text("connected", timeout=WAIT_MS)
     return page
 
 
@@ -99,16 +103,20 @@ async def test_two_browsers_and_the_python_client_chat(chat_url: str, browser: B
     bob = await _open(browser, chat_url, None)
     carol_lines = Inbox()
     carol = ChatClient(carol_lines.put)
-    await carol.connect(chat_url)
     try:
-        # Nickname: a Call the server refuses when the name is taken.
+        # Nickname: the chat namespace's auth, refused at connect when malformed or taken.
         await _set_nickname(bob, "alice", 'Refused: the nickname "alice" is taken')
+        await _set_nickname(
+            bob, "b o b", "Refused: a nickname is 1 to 20 letters, digits, '_' or '-'"
+        )
         await _set_nickname(bob, "bob", "You are bob.")
-        assert await carol.set_nickname("bob") == {
-            "ok": False,
-            "reason": 'the nickname "bob" is taken',
-        }
-        assert (await carol.set_nickname("carol"))["ok"]
+        with pytest.raises(ConnectError) as taken:
+            await carol.connect(chat_url, "bob")
+        assert (taken.value.message, taken.value.data) == (
+            'The server refused namespace "chat": the nickname "bob" is taken',
+            {"code": "nickname_taken"},
+        )
+        await carol.connect(chat_url, "carol")
 
         # Join: the authorization placeholder refuses private rooms.
         await _join(
@@ -207,21 +215,20 @@ async def test_the_terminal_client(chat_url: str) -> None:
     terminal = Terminal(proc)
     peer_lines = Inbox()
     peer = ChatClient(peer_lines.put)
-    await peer.connect(chat_url)
+    await peer.connect(chat_url, "peer")
     try:
-        assert (await peer.set_nickname("peer"))["ok"]
         assert (await peer.join("general"))["ok"]
         await terminal.shows(
-            f"Connected to {chat_url}. /nick NAME  /rooms  /join ROOM  "
-            "/leave [ROOM]  /who  /quit  (other lines: say it)"
+            f"Chat at {chat_url}. Pick a nickname to connect: /nick NAME. /nick NAME  /rooms  "
+            "/join ROOM  /leave [ROOM]  /who  /quit  (other lines: say it)"
         )
-        await terminal.type("hello before a room")
         await terminal.type("/join general")
-        await terminal.shows("Refused: pick a nickname first")
+        await terminal.shows("Pick a nickname first: /nick NAME")
         await terminal.type("/nick peer")
-        await terminal.shows('Refused: the nickname "peer" is taken')
+        await terminal.shows('The server refused namespace "chat": the nickname "peer" is taken')
         await terminal.type("/nick tess")
         await terminal.shows("You are tess.")
+        await terminal.type("hello before a room")
         await terminal.type("/rooms")
         await terminal.shows("general (1), random (0)")
         await terminal.type("/join private-club")

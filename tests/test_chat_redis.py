@@ -19,6 +19,7 @@ import socketio
 from examples.chat.client import ChatClient
 from examples.chat.server import ChatServer
 from examples.chat.state import RedisState
+from pursocket import ConnectError
 from tests.conftest import Inbox, RunningServer
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -76,19 +77,17 @@ async def test_two_servers_share_the_chat(redis_prefix: str) -> None:
     alice, bob = User("alice", urls[0]), User("bob", urls[1])
     try:
         for user in (alice, bob):
-            await user.chat.connect(user.url)
-            assert (await user.chat.set_nickname(user.nickname))["ok"]
+            await user.chat.connect(user.url, user.nickname)
         await _linked(alice, bob)
         await _linked(bob, alice)
 
         # A nickname held on one server is taken on the other.
         carol = ChatClient(lambda line: None)
-        await carol.connect(urls[1])
-        assert await carol.set_nickname("alice") == {
-            "ok": False,
-            "reason": 'the nickname "alice" is taken',
-        }
-        await carol.disconnect()
+        with pytest.raises(ConnectError) as taken:
+            await carol.connect(urls[1], "alice")
+        assert taken.value.message == (
+            'The server refused namespace "chat": the nickname "alice" is taken'
+        )
 
         assert (await alice.chat.join("general"))["members"] == ["alice"]
         assert (await bob.chat.join("general"))["members"] == ["alice", "bob"]

@@ -1,7 +1,7 @@
 """A terminal client for the chat: ``python -m examples.chat.client [URL]``.
 
-Commands: ``/nick NAME``, ``/rooms``, ``/join ROOM``, ``/leave [ROOM]``, ``/who``,
-``/quit``; any other line is said in the room joined last.
+Commands: ``/nick NAME`` (connects under that nickname), ``/rooms``, ``/join ROOM``,
+``/leave [ROOM]``, ``/who``, ``/quit``; any other line is said in the room joined last.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from examples.chat import protocol_api as api
 from examples.chat.protocol import ChatLine, JoinOutcome, Outcome, Presence, RoomList
+from pursocket import ConnectError
 
 HELP = "/nick NAME  /rooms  /join ROOM  /leave [ROOM]  /who  /quit  (other lines: say it)"
 
@@ -38,14 +39,16 @@ class ChatClient:
         self.chat.on("joined")(self._joined)
         self.chat.on("left")(self._left)
 
-    async def connect(self, url: str) -> None:
-        await self.client.connect(url)
+    async def connect(self, url: str, nickname: str) -> None:
+        """Connect as ``nickname``, the chat namespace's auth.
+
+        :class:`~pursocket.ConnectError` when the server refuses it (malformed, or
+        taken); the client can then connect again with another.
+        """
+        await self.client.connect(url, auth={"nickname": nickname})
 
     async def disconnect(self) -> None:
         await self.client.disconnect()
-
-    async def set_nickname(self, nickname: str) -> Outcome:
-        return await self.chat.call("setNickname", {"nickname": nickname})
 
     async def list_rooms(self) -> RoomList:
         return await self.chat.call("listRooms", {})
@@ -88,10 +91,11 @@ class Terminal:
     def __init__(self) -> None:
         self.user = ChatClient(print)
         self.current: str | None = None
+        self.url = ""
 
     async def run(self, url: str) -> None:
-        await self.user.connect(url)
-        print(f"Connected to {url}. {HELP}")
+        self.url = url
+        print(f"Chat at {url}. Pick a nickname to connect: /nick NAME. {HELP}")
         loop = asyncio.get_running_loop()
         try:
             while line := await loop.run_in_executor(None, sys.stdin.readline):
@@ -107,8 +111,16 @@ class Terminal:
         if command == "/quit":
             return False
         if command == "/nick":
-            outcome = await self.user.set_nickname(argument)
-            print(f"You are {argument}." if outcome["ok"] else f"Refused: {outcome['reason']}")
+            if self.user.client.connected:
+                print("You have a nickname; /quit and connect again to change it")
+                return True
+            try:
+                await self.user.connect(self.url, argument)
+                print(f"You are {argument}.")
+            except ConnectError as refusal:
+                print(refusal.message)
+        elif line and not self.user.client.connected and _needs_connection(command):
+            print("Pick a nickname first: /nick NAME")
         elif command == "/rooms":
             rooms = (await self.user.list_rooms())["rooms"]
             print(", ".join(f"{room['name']} ({room['members']})" for room in rooms))
@@ -135,6 +147,10 @@ class Terminal:
         elif line and self.current is not None:
             await self.user.say(self.current, line)
         return True
+
+
+def _needs_connection(command: str) -> bool:
+    return command in ("/rooms", "/join", "/leave") or not command.startswith("/")
 
 
 def main(argv: list[str]) -> None:

@@ -1,7 +1,7 @@
 """The chat protocol: one namespace, ``/chat``, shared by the server and every client.
 
-A user first picks a nickname (refused when taken), then lists, joins and leaves
-rooms and chats in the rooms they are in. Joining and leaving are ordinary Calls
+A user connects with a nickname as the namespace's auth (refused when malformed
+or taken), then lists, joins and leaves rooms and chats in the rooms they are in. Joining and leaving are ordinary Calls
 of this protocol (pursocket has no built-in join protocol): the server decides,
 and the other members of the room are told.
 """
@@ -13,7 +13,9 @@ from typing import TypedDict
 from pursocket import Call, Msg
 
 
-class NicknameRequest(TypedDict):
+class NicknameAuth(TypedDict):
+    """What a client sends as auth when it connects to ``/chat``: who it is."""
+
     nickname: str
 
 
@@ -70,7 +72,6 @@ class Presence(TypedDict):
 
 
 class ChatC2S(TypedDict):
-    setNickname: Call[NicknameRequest, Outcome]
     listRooms: Call[NoArguments, RoomList]
     joinRoom: Call[RoomRequest, JoinOutcome]
     leaveRoom: Call[RoomRequest, Outcome]
@@ -84,6 +85,7 @@ class ChatS2C(TypedDict):
 
 
 class ChatNamespace(TypedDict):
+    auth: NicknameAuth
     c2s: ChatC2S
     s2c: ChatS2C
 

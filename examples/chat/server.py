@@ -32,7 +32,6 @@ from examples.chat.protocol import (
     ChatLine,
     ChatProtocol,
     JoinOutcome,
-    NicknameRequest,
     NoArguments,
     Outcome,
     RoomList,
@@ -40,7 +39,7 @@ from examples.chat.protocol import (
     SayRequest,
 )
 from examples.chat.state import ChatState, MemoryState, RedisState
-from pursocket import Connection, DisconnectReason, Server
+from pursocket import Connection, ConnectionRefused, DisconnectReason, Server
 
 logger = logging.getLogger("chat")
 
@@ -57,7 +56,8 @@ NICKNAME = re.compile(r"[A-Za-z0-9_-]{1,20}")
 ROOM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 MAX_TEXT = 500
 
-Conn = Connection[ChatProtocol, Literal["chat"]]
+#: A connection to ``/chat``; its state is the nickname it connected with.
+Conn = Connection[ChatProtocol, Literal["chat"], str]
 
 
 def may_join(nickname: str, room: str) -> str | None:
@@ -78,11 +78,8 @@ class ChatServer:
     def __init__(self, state: ChatState, **options: Any) -> None:
         self.state = state
         self.server = Server(ChatProtocol, **options)
-        self.chat = self.server.namespace("chat")
-        # The nickname of each connection of this process; a connection lives on one
-        # process, so this needs no sharing.
-        self._nicknames: dict[str, str] = {}
-        self.chat.on_call("setNickname")(self.set_nickname)
+        self.chat = self.server.namespace("chat", state=str)
+        self.chat.on_connect(self.connected)
         self.chat.on_call("listRooms")(self.list_rooms)
         self.chat.on_call("joinRoom")(self.join_room)
         self.chat.on_call("leaveRoom")(self.leave_room)
@@ -93,26 +90,25 @@ class ChatServer:
         """Socket.IO at ``/socket.io/``, the page and its scripts everywhere else."""
         return self.server.asgi_app(serve_static)
 
-    async def set_nickname(self, conn: Conn, request: NicknameRequest) -> Outcome:
-        nickname = request["nickname"].strip()
-        if conn.sid in self._nicknames:
-            return _refused(f"you are already {self._nicknames[conn.sid]}")
+    async def connected(self, conn: Conn) -> str:
+        """Let a client in under the nickname of its auth: the connection's state."""
+        nickname: str = conn.auth["nickname"].strip()
         if not NICKNAME.fullmatch(nickname):
-            return _refused("a nickname is 1 to 20 letters, digits, '_' or '-'")
+            raise ConnectionRefused(
+                "a nickname is 1 to 20 letters, digits, '_' or '-'", {"code": "bad_nickname"}
+            )
         if not await self.state.claim_nickname(nickname):
-            return _refused(f'the nickname "{nickname}" is taken')
-        self._nicknames[conn.sid] = nickname
-        return {"ok": True, "reason": ""}
+            raise ConnectionRefused(
+                f'the nickname "{nickname}" is taken', {"code": "nickname_taken"}
+            )
+        return nickname
 
     async def list_rooms(self, conn: Conn, request: NoArguments) -> RoomList:
         rooms = await self.state.rooms()
         return {"rooms": [{"name": name, "members": rooms[name]} for name in sorted(rooms)]}
 
     async def join_room(self, conn: Conn, request: RoomRequest) -> JoinOutcome:
-        room = request["room"]
-        nickname = self._nicknames.get(conn.sid)
-        if nickname is None:
-            return _join_refused(room, "pick a nickname first")
+        room, nickname = request["room"], conn.state
         if not ROOM_NAME.fullmatch(room):
             return _join_refused(room, "a room name is 1 to 32 of a-z, 0-9 and '-'")
         refusal = may_join(nickname, room)
@@ -130,17 +126,16 @@ class ChatServer:
 
     async def leave_room(self, conn: Conn, request: RoomRequest) -> Outcome:
         room = request["room"]
-        nickname = self._nicknames.get(conn.sid)
-        if nickname is None or room == conn.sid or room not in conn.rooms():
+        if room == conn.sid or room not in conn.rooms():
             return _refused(f'you are not in "{room}"')
         await conn.leave_room(room)
-        await self._announce_departure(room, nickname)
+        await self._announce_departure(room, conn.state)
         return {"ok": True, "reason": ""}
 
     async def say(self, conn: Conn, request: SayRequest) -> None:
-        nickname = self._nicknames.get(conn.sid)
+        nickname = conn.state
         room, text = request["room"], request["text"].strip()[:MAX_TEXT]
-        if nickname is None or room == conn.sid or room not in conn.rooms() or not text:
+        if room == conn.sid or room not in conn.rooms() or not text:
             logger.info("%s may not say %r in %r; ignored", conn.sid, text, room)
             return
         line: ChatLine = {"room": room, "nickname": nickname, "text": text}
@@ -148,9 +143,7 @@ class ChatServer:
         await self.chat.broadcast_to_room(room, "message", line)
 
     async def disconnected(self, conn: Conn, reason: DisconnectReason) -> None:
-        nickname = self._nicknames.pop(conn.sid, None)
-        if nickname is None:
-            return
+        nickname = conn.state
         for room in sorted(conn.rooms() - {conn.sid}):
             await self._announce_departure(room, nickname)
         await self.state.release_nickname(nickname)

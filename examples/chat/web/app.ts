@@ -5,6 +5,7 @@
 import type { io as connect } from "socket.io-client";
 import {
   type ClientSocket,
+  type NicknameAuth,
   type Outcome,
   type PursocketError,
   isPursocketError,
@@ -14,7 +15,9 @@ import {
 // The official client's browser bundle, loaded by index.html before this module.
 declare const io: typeof connect;
 
-const socket: ClientSocket<"chat"> = io(namespaces.chat);
+// The nickname is the namespace's auth: the socket connects once the user picks one, and
+// the server refuses it (connect_error) when it is malformed or taken.
+const socket: ClientSocket<"chat"> = io(namespaces.chat, { autoConnect: false });
 let current: string | null = null; // the room the page shows and sends to
 const members = new Map<string, string[]>(); // room -> member list, as the server last described it
 
@@ -89,7 +92,14 @@ async function join(room: string): Promise<void> {
 
 socket.on("connect", () => {
   $("status").textContent = "connected";
+  const { nickname } = socket.auth as NicknameAuth;
+  status("nickname-status", { ok: true, reason: "" }, `You are ${nickname}.`);
+  $<HTMLInputElement>("nickname").disabled = $<HTMLButtonElement>("set-nickname").disabled = true;
   void refreshRooms();
+});
+socket.on("connect_error", (error) => {
+  $("status").textContent = "not connected";
+  status("nickname-status", { ok: false, reason: error.message }, "");
 });
 socket.on("disconnect", (reason) => {
   $("status").textContent = `disconnected (${reason})`;
@@ -114,14 +124,11 @@ for (const [event, verb] of [
   });
 }
 
-$("nickname-form").addEventListener("submit", async (event) => {
+$("nickname-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const nickname = $<HTMLInputElement>("nickname").value.trim();
-  const outcome = outcomeOf(await socket.emitWithAck("setNickname", { nickname }));
-  status("nickname-status", outcome, `You are ${nickname}.`);
-  if (outcome.ok) {
-    $<HTMLInputElement>("nickname").disabled = $<HTMLButtonElement>("set-nickname").disabled = true;
-  }
+  const auth: NicknameAuth = { nickname: $<HTMLInputElement>("nickname").value.trim() };
+  socket.auth = auth;
+  socket.connect();
 });
 
 $("join-form").addEventListener("submit", (event) => {

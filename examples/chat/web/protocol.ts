@@ -16,7 +16,8 @@ export interface JoinOutcome {
   members: string[];
 }
 
-export interface NicknameRequest {
+/** What a client sends as auth when it connects to ``/chat``: who it is. */
+export interface NicknameAuth {
   nickname: string;
 }
 
@@ -63,8 +64,8 @@ export interface SayRequest {
 
 export interface ChatProtocol {
   chat: {
+    auth: NicknameAuth;
     c2s: {
-      setNickname: (req: NicknameRequest, ack: (res: Outcome | PursocketError) => void) => void;
       listRooms: (req: NoArguments, ack: (res: RoomList | PursocketError) => void) => void;
       joinRoom: (req: RoomRequest, ack: (res: JoinOutcome | PursocketError) => void) => void;
       leaveRoom: (req: RoomRequest, ack: (res: Outcome | PursocketError) => void) => void;
