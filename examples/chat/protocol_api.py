@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import Never, Self
 
     from pursocket import DisconnectReason, InvalidInput
-    from examples.chat.protocol import ChatLine, JoinOutcome, NicknameRequest, NoArguments, Outcome, Presence, RoomList, RoomRequest, SayRequest
+    from examples.chat.protocol import ChatLine, JoinOutcome, NoArguments, Outcome, Presence, RoomList, RoomRequest, SayRequest
 
 
 __all__ = [
@@ -105,7 +105,6 @@ if TYPE_CHECKING:
 
 
     _ChatServerSayHandlerT = TypeVar("_ChatServerSayHandlerT", bound=Callable[[ChatConnection, SayRequest], object])
-    _ChatServerSetNicknameHandlerT = TypeVar("_ChatServerSetNicknameHandlerT", bound=Callable[[ChatConnection, NicknameRequest], Awaitable[Outcome] | Outcome])
     _ChatServerListRoomsHandlerT = TypeVar("_ChatServerListRoomsHandlerT", bound=Callable[[ChatConnection, NoArguments], Awaitable[RoomList] | RoomList])
     _ChatServerJoinRoomHandlerT = TypeVar("_ChatServerJoinRoomHandlerT", bound=Callable[[ChatConnection, RoomRequest], Awaitable[JoinOutcome] | JoinOutcome])
     _ChatServerLeaveRoomHandlerT = TypeVar("_ChatServerLeaveRoomHandlerT", bound=Callable[[ChatConnection, RoomRequest], Awaitable[Outcome] | Outcome])
@@ -127,11 +126,6 @@ if TYPE_CHECKING:
 
         def on(self, event: Literal["say"]) -> Callable[[_ChatServerSayHandlerT], _ChatServerSayHandlerT]:
             """Decorator: the handler of Msg ``say``, returned unchanged."""
-            ...
-
-        @overload
-        def on_call(self, event: Literal["setNickname"]) -> Callable[[_ChatServerSetNicknameHandlerT], _ChatServerSetNicknameHandlerT]:
-            """Decorator: the handler answering Call ``setNickname``, returned unchanged."""
             ...
 
         @overload
@@ -250,11 +244,6 @@ if TYPE_CHECKING:
 
         async def emit(self, event: Literal["say"], payload: SayRequest) -> None:
             """Send the c2s Msg ``event`` to the server."""
-            ...
-
-        @overload
-        async def call(self, event: Literal["setNickname"], payload: NicknameRequest, *, timeout: float = 5.0) -> Outcome:
-            """Call the server; its validated response."""
             ...
 
         @overload
