@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck exports-check typecheck-oldest pytest pytest-oldest-python bench clean
+.PHONY: demo test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,6 @@ demo: $(STAMP) $(NPM_STAMP) $(CHAT_JS)
 lint: $(STAMP)
 	$(PY) -m ruff check pursocket mypy_plugin typecheck_tests tests examples bench
 	$(PY) -m ruff format --check pursocket mypy_plugin typecheck_tests tests examples bench
-	$(PY) -m pursocket export python examples.chat.protocol:ChatProtocol -o examples/chat/protocol_api.py --check
 
 typecheck: $(STAMP)
 	$(PY) -m mypy pursocket mypy_plugin/pursocket_mypy
@@ -58,6 +57,14 @@ typecheck-oldest: $(OLDEST_VENV)/.installed
 # Generated files in the repository are what `pursocket export` writes now (as a user's CI would check).
 exports-check: $(STAMP)
 	$(PY) -m pursocket export typescript examples.chat.protocol:ChatProtocol -o examples/chat/web/protocol.ts --check
+	$(PY) -m pursocket export python examples.chat.protocol:ChatProtocol -o examples/chat/protocol_api.py --check
+
+# pyright's view of pursocket's public surface must be 100% typed. It cannot see the
+# editable install, so it reads a plain copy of the package.
+verifytypes: $(STAMP) $(NPM_STAMP)
+	rm -rf build/verifytypes
+	$(PY) -m pip install -q --no-deps -t build/verifytypes .
+	PYTHONPATH=build/verifytypes node_modules/.bin/pyright --pythonpath $(PY) --verifytypes pursocket --ignoreexternal
 
 pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
 	$(PY) -m pytest -q
@@ -81,7 +88,7 @@ pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM) $(CH
 	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_bench_runtime.py
 endif
 
-test: lint typecheck exports-check pytest typecheck-oldest pytest-oldest-python
+test: lint typecheck exports-check verifytypes pytest typecheck-oldest pytest-oldest-python
 
 # Every benchmark, with the options docs/benchmarks.md and docs/reliability.md quote.
 bench: $(STAMP) $(NPM_STAMP)

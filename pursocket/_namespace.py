@@ -41,9 +41,9 @@ class NamespaceBase:
         #: The namespace as the protocol declares it.
         self.spec = spec
         #: The protocol's name for the namespace (``"lobby"``).
-        self.name = spec.name
+        self.name: str = spec.name
         #: The Socket.IO namespace (``"/lobby"``).
-        self.path = spec.path
+        self.path: str = spec.path
         self._log = log
         self._inbound = InboundEvents(spec, receives, validators, side, log)
         self._outgoing = OutgoingEvents(spec, receives.opposite, validators)

@@ -86,7 +86,7 @@ class Client(Generic[ProtocolT]):
         self._routes: dict[str, ClientRoute] = {}
         #: The underlying ``socketio.AsyncClient``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
-        self.sio = SocketIOClient(
+        self.sio: socketio.AsyncClient = SocketIOClient(
             routes=self._routes, log=self._log, in_order=InOrder() if ordered else None, **options
         )
 
@@ -99,7 +99,8 @@ class Client(Generic[ProtocolT]):
         Each namespace sends its own CONNECT packet, so namespaces with different
         auth types share one connection. Returns the same object on every call (a
         later ``auth`` replaces the earlier one). ``ProtocolError`` if the protocol
-        does not declare the namespace.
+        does not declare the namespace. Without the mypy plugin or the generated typed API (``pursocket export python``)
+        the handle's event names are ``str`` and its payloads ``Any``.
         """
         namespace = self._namespaces.get(name)
         if namespace is None:
@@ -296,6 +297,8 @@ class ClientNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT]):
         error (``invalid_payload``, ``handler_error``, ...), answers with something
         that is not the declared response, or the connection ends first (code
         ``disconnected``, raised at once rather than after the timeout).
+        Without the mypy plugin or the generated typed API (``pursocket export python``) the
+        payload and the result are typed ``Any``.
         """
         validators = self._outgoing.check(event, EventKind.CALL, payload)
         spec = validators.spec

@@ -116,7 +116,7 @@ class Server(Generic[ProtocolT]):
         }
         #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
-        self.sio = SocketIOServer(
+        self.sio: socketio.AsyncServer = SocketIOServer(
             routes=routes, log=log, in_order=InOrder() if ordered else None, **options
         )
 
@@ -130,6 +130,8 @@ class Server(Generic[ProtocolT]):
         is refused (``Internal server error``, logged) if the namespace has no connect
         handler to produce it. Returns the same object on every call. ``ProtocolError``
         if the protocol does not declare the namespace, or if it was given another state.
+        Without the mypy plugin or the generated typed API (``pursocket export python``) the handle's
+        event names are ``str`` and its payloads ``Any``.
         """
         namespace = self._namespaces.get(name)
         if namespace is None:
@@ -471,6 +473,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         When the namespace declares ``auth`` it has been validated against that type
         (keys the type does not declare are dropped), and the mypy plugin types it so;
         otherwise it is whatever the client sent, typed ``object`` by the plugin.
+        Without the mypy plugin or the generated typed API (``pursocket export python``) it is typed ``Any``.
         """
         return self._auth
 
@@ -488,7 +491,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         return state
 
     @property
-    def _sio(self) -> SocketIOServer:
+    def _sio(self) -> socketio.AsyncServer:
         return self.namespace.server.sio
 
     async def emit(self, event: str, payload: Any) -> None:
@@ -508,6 +511,8 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         ``timeout`` seconds without an answer, and :class:`~pursocket.CallError` if
         the client answers with an error or with something that is not the declared
         response, or disconnects first (code ``disconnected``, raised at once).
+        Without the mypy plugin or the generated typed API (``pursocket export python``) the
+        payload and the result are typed ``Any``.
         """
         validators = self._outgoing.check(event, EventKind.CALL, payload)
         spec = validators.spec

@@ -102,15 +102,15 @@ class EventValidators:
     )
 
     def __init__(self, spec: EventSpec, *, incoming: bool, outgoing: bool) -> None:
-        self.spec = spec
+        self.spec: EventSpec = spec
         try:
             payload = wire_form(spec.payload_type)
             response = wire_form(spec.response_type) if spec.is_call else WireForm(Any, True)
             checks_payload = _checker(payload.decodable)
             checks_response = _checker(response.decodable)
             #: Whether a payload or response may hold ``bytes`` (declared, or under ``Any``).
-            self.payload_may_be_binary = payload.may_hold_bytes
-            self.response_may_be_binary = response.may_hold_bytes
+            self.payload_may_be_binary: bool = payload.may_hold_bytes
+            self.response_may_be_binary: bool = response.may_hold_bytes
             self.payload_json: msgspec.json.Decoder[Any] | None = (
                 msgspec.json.Decoder(payload.decodable, strict=True)
                 if incoming and not payload.may_hold_bytes
