@@ -225,11 +225,11 @@ async def test_a_generated_server_and_client_talk_over_a_real_socket(serve: Any)
     @lobby.on_call("join")
     async def join(conn: api.LobbyConnection, req: JoinRequest) -> JoinResult:
         seen.append(req["name"])
-        return {"success": isinstance(conn, pursocket.Connection)}
+        return {"success": isinstance(conn, pursocket.Connection) and conn.auth["token"] != ""}
 
     running = await serve(server)
     async with api.Client(reconnection=False) as client:
-        c_lobby = client.namespace("lobby")
+        c_lobby = client.namespace("lobby", auth={"token": "secret"})
         await client.connect(running.url)
         assert await c_lobby.call("join", {"name": "Alice"}) == {"success": True}
     assert seen == ["Alice"]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import Never, Self
 
     from pursocket import DisconnectReason, InvalidInput
-    from examples.chat.protocol import ChatLine, JoinOutcome, NoArguments, Outcome, Presence, RoomList, RoomRequest, SayRequest
+    from examples.chat.protocol import ChatLine, JoinOutcome, NicknameAuth, NoArguments, Outcome, Presence, RoomList, RoomRequest, SayRequest
 
 
 __all__ = [
@@ -41,6 +41,11 @@ if TYPE_CHECKING:
         """One client's connection to namespace "chat" (/chat), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        @property
+        def auth(self) -> NicknameAuth:
+            """The auth the client connected with, validated against the declared type."""
+            ...
 
         @overload
         async def emit(self, event: Literal["message"], payload: ChatLine) -> None:
@@ -319,7 +324,7 @@ class Client(pursocket.Client[ChatProtocol]):
     if TYPE_CHECKING:
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
-        def namespace(self, name: Literal["chat"]) -> ChatClientNamespace:
+        def namespace(self, name: Literal["chat"], *, auth: NicknameAuth = ...) -> ChatClientNamespace:
             """The handle of namespace ``chat``."""
             ...
 

@@ -276,6 +276,14 @@ class _Module:
                 "Send the s2c Msg ``event`` to the members of ``room`` but this client.",
             ),
         ]
+        if spec.auth_type is not None:
+            connection_methods.insert(
+                0,
+                "@property\n"
+                f"def auth(self) -> {self.annotation(spec.auth_type)}:\n"
+                '    """The auth the client connected with, validated against the declared type."""\n'
+                "    ...\n",
+            )
         connection = _class(
             conn,
             f"pursocket.Connection[{protocol}, {ns_literal}]",
@@ -469,16 +477,16 @@ class _Module:
 
     # -- Server and Client -----------------------------------------------------------
 
-    def _namespace_overloads(self, attribute: str) -> str:
+    def _namespace_overloads(self, attribute: str, *, with_auth: bool = False) -> str:
         signatures = [
-            f"def namespace(self, name: Literal[{_literal(name)}]) "
+            f"def namespace(self, name: Literal[{_literal(name)}]{self._auth_parameter(name, with_auth)}) "
             f"-> {getattr(names, attribute)}:\n"
             f'    """The handle of namespace ``{name}``."""\n'
             f"    ...\n"
             for name, names in self.names.items()
         ]
         implementation = (
-            "def namespace(self, name: str) -> Any:\n"
+            f"def namespace(self, name: str{', *, auth: Any = ...' if with_auth else ''}) -> Any:\n"
             '    """The handle of the namespace ``name``."""\n'
             "    ...\n"
         )
@@ -486,6 +494,13 @@ class _Module:
         return "if TYPE_CHECKING:\n" + _indent(
             "\n".join([marker, *self._overloads(signatures, "", implementation)])
         )
+
+    def _auth_parameter(self, namespace: str, with_auth: bool) -> str:
+        """``, *, auth: <declared auth> = ...`` for ``Client.namespace``: a namespace's own auth."""
+        if not with_auth:
+            return ""
+        declared = self.model.namespaces[namespace].auth_type
+        return f", *, auth: {'Any' if declared is None else self.annotation(declared)} = ..."
 
     def _server(self) -> str:
         init = (
@@ -544,7 +559,7 @@ class _Module:
             f"pursocket.Client[{self.protocol}]",
             f"A :class:`pursocket.Client` of protocol {self.model.name}: "
             f"``Client(**options)`` is ``pursocket.Client({self.model.name}, **options)``.",
-            [init, self._namespace_overloads("client_namespace"), enter],
+            [init, self._namespace_overloads("client_namespace", with_auth=True), enter],
         )
 
 

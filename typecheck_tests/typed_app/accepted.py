@@ -45,6 +45,7 @@ root_handle: api.RootServerNamespace = root
 @lobby.on_connect
 async def connected(conn: api.LobbyConnection) -> None:
     takes_pursocket_handle(lobby, conn)
+    print(conn.auth["token"])
     await conn.emit("userCount", {"count": len(lobby.connections())})
 
 
@@ -153,7 +154,7 @@ def over(nothing: None) -> None:
 
 async def visit(url: str) -> bool:
     async with api.Client() as visitor:
-        v_lobby = visitor.namespace("lobby")
+        v_lobby = visitor.namespace("lobby", auth={"token": "secret"})
         await visitor.connect(url)
         await v_lobby.emit("chat", {"text": "hi"})
         await v_lobby.emit("choice", "a")

@@ -1,6 +1,6 @@
 """A protocol for the generated typed API's tests: every payload form, every name form.
 
-Namespaces ``lobby`` (an identifier), ``game-room`` (not one) and ``/`` (the root);
+Namespaces ``lobby`` (an identifier, with a declared auth), ``game-room`` (not one) and ``/`` (the root);
 ``/`` declares no server-to-client events and ``game-room`` no Calls at all, so the
 generated methods for an empty set of events are exercised too.
 """
@@ -16,6 +16,10 @@ from pursocket import Call, Msg
 
 class ChatMessage(TypedDict):
     text: str
+
+
+class LobbyAuth(TypedDict):
+    token: str
 
 
 class JoinRequest(TypedDict):
@@ -74,6 +78,7 @@ class LobbyS2C(TypedDict):
 
 
 class Lobby(TypedDict):
+    auth: LobbyAuth
     c2s: LobbyC2S
     s2c: LobbyS2C
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import Never, Self
 
     from pursocket import DisconnectReason, InvalidInput
-    from typed_app.protocol import ChatMessage, JoinRequest, JoinResult, Point, Shape, Tree, UserCount
+    from typed_app.protocol import ChatMessage, JoinRequest, JoinResult, LobbyAuth, Point, Shape, Tree, UserCount
 
 
 __all__ = [
@@ -47,6 +47,11 @@ if TYPE_CHECKING:
         """One client's connection to namespace "lobby" (/lobby), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        @property
+        def auth(self) -> LobbyAuth:
+            """The auth the client connected with, validated against the declared type."""
+            ...
 
         async def emit(self, event: Literal["userCount"], payload: UserCount) -> None:
             """Send the s2c Msg ``event`` to this client."""
@@ -684,21 +689,21 @@ class Client(pursocket.Client[ApiProtocol]):
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def namespace(self, name: Literal["lobby"]) -> LobbyClientNamespace:
+        def namespace(self, name: Literal["lobby"], *, auth: LobbyAuth = ...) -> LobbyClientNamespace:
             """The handle of namespace ``lobby``."""
             ...
 
         @overload
-        def namespace(self, name: Literal["game-room"]) -> GameRoomClientNamespace:
+        def namespace(self, name: Literal["game-room"], *, auth: Any = ...) -> GameRoomClientNamespace:
             """The handle of namespace ``game-room``."""
             ...
 
         @overload
-        def namespace(self, name: Literal["/"]) -> RootClientNamespace:
+        def namespace(self, name: Literal["/"], *, auth: Any = ...) -> RootClientNamespace:
             """The handle of namespace ``/``."""
             ...
 
-        def namespace(self, name: str) -> Any:
+        def namespace(self, name: str, *, auth: Any = ...) -> Any:
             """The handle of the namespace ``name``."""
             ...
 

@@ -93,6 +93,7 @@ lobby.on_invalid(invalid_wrong)  # E the offence is an InvalidInput
 
 async def server_sends(conn: api.LobbyConnection, g: api.GameRoomConnection) -> None:
     await conn.emit("userCont", {"count": 1})  # E unknown event
+    print(conn.auth["secret"])  # E the auth declares no such key
     await conn.emit("chat", {"text": "hi"})  # E a client-to-server event
     await conn.emit("confirm", {"text": "hi"})  # E a Call sent with emit()
     await conn.emit("userCount", {"cnt": 1})  # E missing and extra key
@@ -125,6 +126,7 @@ c_lobby = client.namespace("lobby")
 c_game = client.namespace("game-room")
 c_root = client.namespace("/")
 client.namespace("lobbby")  # E unknown namespace
+client.namespace("lobby", auth={"tokn": "x"})  # E not the declared auth
 c_lobby.on("userCount")(client_count)  # E payload type
 c_lobby.on_call("confirm")(client_confirm)  # E wrong response
 c_lobby.on("chat")(client_count)  # E a client-to-server event
