@@ -72,7 +72,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_reports_events = False
         self._pursocket_admin: Any = None
         for path, route in routes.items():
-            self.on("connect", route.connected, namespace=path)
+            self.on("connect", _with_exact_auth(route.connected), namespace=path)
             self.on("disconnect", route.disconnected, namespace=path)
 
     async def acknowledge(
@@ -152,6 +152,9 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
                 self.packet_class(packet.CONNECT_ERROR, data={"message": message}, namespace=path),
             )
             return
+        if data is not None and not data:
+            # python-socketio hands a falsy auth ({}, 0, "") to the connect handler as None.
+            data = _FalsyAuth(data)
         await super()._handle_connect(eio_sid, namespace, data)
 
     def _pursocket_knows_namespace(self, path: str) -> bool:
@@ -223,3 +226,23 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             # The Admin UI's instrumentation wraps _trigger_event to report each event.
             await self._trigger_event(event, path, sid, *pkt.data[1:])
         run(route.receive(sid, eio_sid, pkt), self._pursocket_in_order, sid)
+
+
+class _FalsyAuth:
+    """A CONNECT packet's auth that is present but falsy, carried past python-socketio."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _with_exact_auth(
+    connected: Callable[[str, dict[str, Any], Any], Awaitable[None]],
+) -> Callable[[str, dict[str, Any], Any], Awaitable[None]]:
+    """``connected`` called with the auth exactly as the client sent it."""
+
+    async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+        await connected(sid, environ, auth.value if isinstance(auth, _FalsyAuth) else auth)
+
+    return connect

@@ -151,6 +151,24 @@ async def test_keys_the_auth_type_does_not_declare_are_dropped(serve: Any) -> No
         await raw.disconnect()
 
 
+async def test_an_empty_auth_arrives_as_sent_and_no_auth_as_none(serve: Any) -> None:
+    # python-socketio hands a falsy auth to the connect handler as None, and its client
+    # sends {} when given no auth.
+    server, _ = auth_server()
+    running = await serve(server)
+    raw = await raw_connect(running.url, "public", {})
+    client = Client(AuthProtocol, reconnection=False)
+    client.namespace("public")
+    try:
+        (from_raw,) = server.namespace("public").connections()
+        assert from_raw.auth == {}
+        await client.connect(running.url)
+        assert [conn.auth for conn in server.namespace("public").connections()] == [{}, None]
+    finally:
+        await raw.disconnect()
+        await client.disconnect()
+
+
 async def test_oversized_auth_never_reaches_the_server_handlers(serve: Any) -> None:
     server, seen = auth_server(max_http_buffer_size=1_000)
     running = await serve(server)
