@@ -1,4 +1,4 @@
-"""The code on README.md and docs/{protocol,server,client,escape-hatch}.md runs as shown.
+"""The code on README.md and docs/{protocol,server,client,escape-hatch,testing}.md runs as shown.
 
 Each page's ``python`` blocks are executed, in order, as one module; the pages' own
 ``assert`` statements check what the text claims, and the tests below drive the
@@ -7,11 +7,13 @@ servers and clients the pages build over real sockets on 127.0.0.1.
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
 import types
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import socketio
 
 from examples.quickstart import AppProtocol, build_server
 from pursocket import Client, ConnectError, DisconnectReason, read_protocol
+from pursocket.testing import ConnectFixture, ServeFixture
 from tests.conftest import Inbox, Serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,3 +208,26 @@ def test_pages_type_check_with_the_plugin(tmp_path: Path) -> None:
     assert all(
         "page_protocol.py" in line for line in run.stdout.splitlines() if ": error: " in line
     )
+
+
+async def test_testing_page(run_page: Any) -> None:
+    page = run_page("testing.md")
+    tests = [name for name in vars(page) if name.startswith("test_")]
+    assert tests == [
+        "test_chat_reaches_the_room",
+        "test_a_line_reaches_exactly_the_rest_of_the_room",
+        "test_an_unknown_token_is_refused",
+        "test_a_bad_room_gets_an_error_answer",
+        "test_a_proposal_counts_the_yes_votes_of_the_others",
+        "test_with_the_fixtures",
+        "test_what_a_failure_says",
+        "test_the_fastapi_app_and_its_socket",
+    ]
+    for name in tests:
+        async with AsyncExitStack() as stack:
+            fixtures = {
+                "pursocket_serve": ServeFixture(stack),
+                "pursocket_connect": ConnectFixture(stack),
+            }
+            test = getattr(page, name)
+            await test(*(fixtures[p] for p in inspect.signature(test).parameters))

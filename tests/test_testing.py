@@ -148,7 +148,7 @@ async def test_an_invalid_payload_gets_the_servers_error_answer() -> None:
         connect(AppProtocol, url, "lobby", auth={"token": "t"}) as alice,
     ):
         with pytest.raises(CallError) as failure:
-            await alice.call("join", {"name": 7})
+            await alice.call("join", {"name": 7})  # type: ignore[typeddict-item]
         assert failure.value.code == "invalid_payload"
         assert failure.value.message == (
             'invalid payload for "join": Expected `str`, got `int` - at `$.name`'
@@ -184,13 +184,13 @@ async def test_the_server_sending_what_the_protocol_forbids_is_listed_in_failure
 async def test_names_outside_the_protocol_raise_protocol_error() -> None:
     async with serve(Server(AppProtocol)) as url, connect(AppProtocol, url, "lobby") as alice:
         with pytest.raises(ProtocolError) as unknown:
-            alice.received("chat")
+            alice.received("chat")  # type: ignore[pursocket-direction]
         assert str(unknown.value) == (
             '"chat" is a client-to-server (c2s) event of namespace "lobby" in protocol '
             "AppProtocol; it cannot be used as a server-to-client (s2c) event"
         )
         with pytest.raises(ProtocolError) as wrong_kind:
-            alice.answer("userCount", {"success": True})
+            alice.answer("userCount", {"success": True})  # type: ignore[pursocket-kind]
         assert str(wrong_kind.value) == (
             '"userCount" is a Msg event of namespace "lobby" (s2c) in protocol AppProtocol, '
             "not a Call event"
