@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Literal
 
 import aiohttp
+import pytest
 
 from examples.chat.protocol import ChatProtocol
 from examples.chat.server import build
+from pursocket import ConnectError
 from pursocket.testing import ConnectFixture, RecordingClient, ServeFixture
 
 
@@ -23,9 +25,8 @@ async def serve_chat(pursocket_serve: ServeFixture) -> str:
 async def member(
     pursocket_connect: ConnectFixture, url: str, nickname: str, *rooms: str
 ) -> RecordingClient[ChatProtocol, Literal["chat"]]:
-    """A client that has picked ``nickname`` and joined ``rooms``."""
-    client = await pursocket_connect(ChatProtocol, url, "chat")
-    assert await client.call("setNickname", {"nickname": nickname}) == {"ok": True, "reason": ""}
+    """A client connected as ``nickname`` that has joined ``rooms``."""
+    client = await pursocket_connect(ChatProtocol, url, "chat", auth={"nickname": nickname})
     for room in rooms:
         joined = await client.call("joinRoom", {"room": room})
         assert joined["ok"], joined
@@ -81,32 +82,37 @@ async def test_a_line_reaches_the_room_speaker_included_and_no_one_else(
         await client.nothing_more("message")
 
 
-async def test_what_the_server_refuses(
+async def test_a_nickname_that_is_taken_or_malformed_is_refused_at_the_door(
     pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture
 ) -> None:
     url = await serve_chat(pursocket_serve)
     await member(pursocket_connect, url, "ada")
-    anonymous = await pursocket_connect(ChatProtocol, url, "chat")
-    assert await anonymous.call("joinRoom", {"room": "lobby"}) == {
-        "ok": False,
-        "reason": "pick a nickname first",
-        "room": "lobby",
-        "members": [],
-    }
-    assert await anonymous.call("setNickname", {"nickname": "ada"}) == {
-        "ok": False,
-        "reason": 'the nickname "ada" is taken',
-    }
-    assert await anonymous.call("setNickname", {"nickname": "a b"}) == {
-        "ok": False,
-        "reason": "a nickname is 1 to 20 letters, digits, '_' or '-'",
-    }
+    with pytest.raises(ConnectError) as taken:
+        await pursocket_connect(ChatProtocol, url, "chat", auth={"nickname": "ada"})
+    assert taken.value.message == 'The server refused namespace "chat": the nickname "ada" is taken'
+    assert taken.value.data == {"code": "nickname_taken"}
+    with pytest.raises(ConnectError) as malformed:
+        await pursocket_connect(ChatProtocol, url, "chat", auth={"nickname": "a b"})
+    assert malformed.value.message == (
+        "The server refused namespace \"chat\": a nickname is 1 to 20 letters, digits, '_' or '-'"
+    )
+    assert malformed.value.data == {"code": "bad_nickname"}
+
+
+async def test_what_a_member_may_not_do(
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture
+) -> None:
+    url = await serve_chat(pursocket_serve)
     bob = await member(pursocket_connect, url, "bob")
     assert await bob.call("joinRoom", {"room": "private-board"}) == {
         "ok": False,
         "reason": '"private-board" is a private room and bob has no invitation',
         "room": "private-board",
         "members": [],
+    }
+    assert await bob.call("leaveRoom", {"room": "lobby"}) == {
+        "ok": False,
+        "reason": 'you are not in "lobby"',
     }
     # A line for a room the speaker is not in is dropped. The server starts handling
     # events in arrival order and drops the line without awaiting anything, so it is
