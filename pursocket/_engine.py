@@ -1,13 +1,20 @@
 """The Engine.IO layer under pursocket's server, hardened against what a peer can send.
 
 python-engineio handles the transport: websocket frames and long-polling requests.
-:class:`EngineIOServer` changes three things about it, for pursocket's server only:
+:class:`EngineIOServer` changes these things about it, for pursocket's server only:
 
-* A websocket text frame that is not an Engine.IO packet (empty, an unknown packet
-  type, broken base64) ends that connection. engineio would let the exception escape
-  to the web server, or log a traceback for every such frame and keep reading.
-* engineio's own ERROR lines (which carry tracebacks of malformed input) go through
-  a :class:`~pursocket._logging.LogLimiter`, so a peer cannot flood the log.
+* A websocket text frame, or a packet of a long-polling body, that is not an
+  Engine.IO packet a Socket.IO client sends (empty, an unknown packet type, broken
+  base64, or JSON data, which engineio would decode with the standard library and
+  which no Socket.IO packet is) ends that connection: the websocket is closed, the
+  long-polling session closed and the POST answered with HTTP 400. engineio would
+  let the exception escape to the web server, log a traceback for every such frame
+  (a ``RecursionError`` for deeply nested JSON), or keep the session open.
+* The message size limit (``max_http_buffer_size``) counts bytes over websocket as
+  it does over long-polling; engineio counts a text frame's characters.
+* Each request runs with :data:`~pursocket._logging.current_connection` set to its
+  remote address and Engine.IO session, so every log line a peer causes (engineio's
+  own ERROR lines included) is rate-limited per connection, and in total.
 * Closing one connection never waits for the peer (see :meth:`EngineIOServer.disconnect`).
 """
 
@@ -15,21 +22,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import logging
+import urllib.parse
 from typing import Any
 
 import engineio
+from engineio import exceptions as eio_exceptions
+from engineio import payload as eio_payload
 
-from pursocket._logging import LogLimiter
+from pursocket._logging import LogLimiter, current_connection
 
-__all__ = ["EngineIOServer"]
+__all__ = ["EngineIOServer", "utf8_length"]
 
 #: The Engine.IO packet types (open, close, ping, pong, message, upgrade, noop).
 _PACKET_TYPES = frozenset("0123456")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 def is_engineio_text(frame: str) -> bool:
-    """Whether a websocket text frame is a well-formed Engine.IO packet."""
+    """Whether a text frame is an Engine.IO packet that a Socket.IO client may send.
+
+    That is a packet type followed by nothing, by ``probe`` (the websocket upgrade),
+    or by a Socket.IO packet (which starts with a digit); or ``b`` and base64.
+    """
     if not frame:
         return False
     if frame[0] == "b":  # binary data sent as base64 text
@@ -38,7 +54,37 @@ def is_engineio_text(frame: str) -> bool:
         except (binascii.Error, ValueError):
             return False
         return True
-    return frame[0] in _PACKET_TYPES
+    return frame[0] in _PACKET_TYPES and (
+        len(frame) == 1 or frame[1] in _ASCII_DIGITS or frame[1:] == "probe"
+    )
+
+
+def utf8_length(text: str, at_least: int) -> int:
+    """The length of ``text`` in UTF-8 bytes, exact when it exceeds ``at_least``.
+
+    Encodes only text that could be that long (a character takes at most 4 bytes).
+    """
+    if len(text) * 4 <= at_least or text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+class MalformedBody(eio_exceptions.EngineIOError):  # type: ignore[misc]
+    """A long-polling body that is not Engine.IO packets; engineio closes the session."""
+
+
+def _connection_of(request: tuple[Any, ...]) -> str | None:
+    """The remote address and Engine.IO session of an ASGI request, for log limits."""
+    scope = request[0] if request else None
+    if not isinstance(scope, dict) or scope.get("type") not in ("http", "websocket"):
+        return None
+    client = scope.get("client") or ("unknown", 0)
+    query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    sid = query.get("sid", [None])[0]
+    if sid is not None:
+        return f"{client[0]} eio {sid}"
+    # A websocket opened without a session is one TCP connection: its port tells it apart.
+    return f"{client[0]}:{client[1]}"
 
 
 class _BoundedLogger:
@@ -52,10 +98,17 @@ class _BoundedLogger:
         return getattr(self._wrapped, name)
 
     def error(self, message: str, *args: Any, exc_info: bool = False, **_: Any) -> None:
-        self._limiter.log(logging.ERROR, "engineio", message, *args, exc_info=exc_info)
+        self._limiter.log(
+            logging.ERROR, "engineio", message, *args, exc_info=exc_info, to=self._wrapped
+        )
 
     def exception(self, message: str, *args: Any, **_: Any) -> None:
-        self._limiter.log(logging.ERROR, "engineio", message, *args, exc_info=True)
+        self._limiter.log(
+            logging.ERROR, "engineio", message, *args, exc_info=True, to=self._wrapped
+        )
+
+    def warning(self, message: str, *args: Any, **_: Any) -> None:
+        self._limiter.log(logging.WARNING, "engineio", message, *args, to=self._wrapped)
 
 
 class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
@@ -64,13 +117,25 @@ class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
     logger: Any
     _async: dict[str, Any]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, log: LogLimiter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limiter = LogLimiter(target=self.logger)
-        self.logger = _BoundedLogger(self.logger, limiter)
+        self.logger = _BoundedLogger(self.logger, log)
         # The drivers' table is shared by every engineio server in the process: copy it
-        # before putting the guarded websocket in, so only this server uses it.
-        self._async = {**self._async, "websocket": _guarded(self._async["websocket"], limiter)}
+        # before putting the guarded websocket and request reader in, so only this
+        # server uses them.
+        self._async = {
+            **self._async,
+            "websocket": _guarded(self._async["websocket"], log, self.max_http_buffer_size),
+            "translate_request": _checked_bodies(self._async["translate_request"], log),
+        }
+
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        """Handle one HTTP request or websocket, with its connection known to the log limits."""
+        token = current_connection.set(_connection_of(args))
+        try:
+            return await super().handle_request(*args, **kwargs)
+        finally:
+            current_connection.reset(token)
 
     async def disconnect(self, sid: str | None = None) -> None:
         """Close the connection ``sid`` (every connection when ``None``), never waiting.
@@ -96,20 +161,89 @@ class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         self.sockets.pop(sid, None)
 
 
-def _guarded(websocket_class: type, limiter: LogLimiter) -> type:
-    """``websocket_class`` whose ``wait()`` refuses frames that are not Engine.IO packets."""
+def _guarded(websocket_class: type, limiter: LogLimiter, max_bytes: int) -> type:
+    """``websocket_class`` whose ``wait()`` refuses what is not an Engine.IO packet.
+
+    A text frame over ``max_bytes`` UTF-8 bytes is refused too.
+    """
 
     class GuardedWebSocket(websocket_class):  # type: ignore[misc]
         async def wait(self) -> Any:
             frame = await super().wait()
-            if isinstance(frame, str) and not is_engineio_text(frame):
+            if isinstance(frame, str):
+                if not is_engineio_text(frame):
+                    reason = "a frame that is not an Engine.IO packet"
+                elif utf8_length(frame, max_bytes) > max_bytes:
+                    reason = f"a message of more than {max_bytes} bytes"
+                else:
+                    return frame
                 limiter.log(
                     logging.WARNING,
                     "engineio frames",
-                    "Closing a websocket that sent a frame that is not an Engine.IO packet",
+                    "Closing the websocket of %s, which sent %s",
+                    current_connection.get(),
+                    reason,
                 )
                 # engineio's reader ends the connection quietly on OSError.
-                raise OSError("not an Engine.IO packet")
+                raise OSError(reason)
             return frame
 
     return GuardedWebSocket
+
+
+def _checked_bodies(translate_request: Any, limiter: LogLimiter) -> Any:
+    """``translate_request`` whose long-polling bodies are checked as they are read.
+
+    A body that is not UTF-8 Engine.IO packets raises :class:`MalformedBody`, which
+    makes engineio close the session and answer HTTP 400.
+    """
+
+    async def translate(*args: Any, **kwargs: Any) -> Any:
+        environ = translate_request(*args, **kwargs)
+        if inspect.isawaitable(environ):
+            environ = await environ
+        if environ and environ.get("REQUEST_METHOD") == "POST":
+            environ["wsgi.input"] = _CheckedBody(environ["wsgi.input"], limiter)
+        return environ
+
+    return translate
+
+
+class _CheckedBody:
+    """A request body reader that refuses a body engineio could not decode safely."""
+
+    def __init__(self, body: Any, limiter: LogLimiter) -> None:
+        self._body = body
+        self._limiter = limiter
+
+    async def read(self, length: int | None = None) -> bytes:
+        data: bytes = await self._body.read(length)
+        reason = _malformed_body(data)
+        if reason is not None:
+            self._limiter.log(
+                logging.WARNING,
+                "engineio bodies",
+                "Closing the long-polling session of %s, which sent %s",
+                current_connection.get(),
+                reason,
+            )
+            raise MalformedBody(reason)
+        return data
+
+
+def _malformed_body(data: bytes) -> str | None:
+    """Why a long-polling body is not Engine.IO packets, or ``None`` if it is."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "a body that is not UTF-8"
+    if text.startswith("d="):  # JSONP, as engineio reads it
+        text = urllib.parse.parse_qs(text).get("d", [""])[0]
+    if not text:
+        return None
+    packets = text.split("\x1e")
+    if len(packets) > eio_payload.Payload.max_decode_packets:
+        return f"a body of more than {eio_payload.Payload.max_decode_packets} packets"
+    if not all(is_engineio_text(packet) for packet in packets):
+        return "a body holding what is not an Engine.IO packet"
+    return None

@@ -8,6 +8,7 @@ listed in ``tests/test_upstream_contract.py``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
@@ -65,9 +66,10 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         in_order: InOrder | None,
         **options: Any,
     ) -> None:
+        # Set first: python-socketio's __init__ builds the Engine.IO server, which shares it.
+        self._pursocket_log = log
         super().__init__(**options)
         self._pursocket_routes = routes
-        self._pursocket_log = log
         self._pursocket_in_order = in_order
         self._pursocket_reports_events = False
         self._pursocket_admin: Any = None
@@ -126,8 +128,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             return self.not_handled
         return await super()._trigger_event(event, namespace, *args)
 
-    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
-        return EngineIOServer
+    def _engineio_server_class(self) -> Callable[..., engineio.AsyncServer]:
+        return functools.partial(EngineIOServer, log=self._pursocket_log)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
         await super()._handle_eio_disconnect(eio_sid, reason)

@@ -398,7 +398,6 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
         # The disconnect handler may still read the rooms, to tell them who left.
         lifecycle.rooms_at_disconnect = conn.rooms()
         lifecycle.open = False
-        self._log.forget(f"sid {sid}")
         self._pending.fail(sid, "disconnected", "the client disconnected before answering")
         try:
             if self._disconnect_handler is not None:

@@ -1,0 +1,177 @@
+"""Limits a peer cannot talk its way around: bytes counted as bytes, bounded logs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import pytest
+
+from pursocket._logging import LogLimiter
+from tests.conftest import Inbox
+from tests.test_trust_faults import forms_server, healthy
+from tests.trust_helpers import RawSocket, pursocket_records, raw_client
+
+
+async def test_the_message_limit_counts_bytes_over_websocket(serve: Any) -> None:
+    server = forms_server(max_http_buffer_size=10_000)
+    texts = Inbox()
+    server.namespace("forms").on("text")(lambda conn, text: texts.put(text))
+    running = await serve(server)
+    within = await RawSocket.open(running.url)
+    beyond = await RawSocket.open(running.url)
+    try:
+        # 3,000 characters of 4 bytes each are 12,000 bytes: over the limit.
+        await beyond.send('2/forms,["text","' + "\U0001f600" * 3_000 + '"]')
+        assert await beyond.closed_by_server()
+        # 2,400 of them are 9,600 bytes: within it.
+        await within.send('2/forms,["text","' + "\U0001f600" * 2_400 + '"]')
+        assert await texts.wait_for(1) == ["\U0001f600" * 2_400]
+    finally:
+        await within.close()
+        await beyond.close()
+
+
+@pytest.mark.parametrize(
+    "frame", ["4" + "[" * 100_000 + "]" * 100_000, '4{"a":1}', "4[1e999]", "2[1]", "3{}"]
+)
+async def test_engineio_packets_carrying_json_close_that_websocket(
+    serve: Any, caplog: pytest.LogCaptureFixture, frame: str
+) -> None:
+    running = await serve(forms_server())
+    bystander = await raw_client(running.url)
+    attacker = await RawSocket.open(running.url)
+    uvicorn_logger = logging.getLogger("uvicorn")
+    uvicorn_logger.addHandler(caplog.handler)
+    try:
+        await attacker._ws.send_str(frame)
+        assert await attacker.closed_by_server()
+        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5) == {
+            "name": "fine"
+        }
+    finally:
+        uvicorn_logger.removeHandler(caplog.handler)
+        await attacker.close()
+        await bystander.disconnect()
+    assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
+    [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert line.startswith("Closing the websocket of 127.0.0.1:")
+    assert line.endswith(", which sent a frame that is not an Engine.IO packet")
+
+
+async def open_polling(http: aiohttp.ClientSession, base: str) -> str:
+    """Open a long-polling Engine.IO session joined to /forms; return its sid."""
+    async with http.get(base) as response:
+        handshake = await response.text()
+    sid = handshake[handshake.index('"sid":"') + 7 :].split('"', 1)[0]
+    async with http.post(f"{base}&sid={sid}", data="40/forms,") as response:
+        assert response.status == 200
+    return sid
+
+
+MALFORMED_BODIES = {
+    "unknown packet type": ("9abc", "a body holding what is not an Engine.IO packet"),
+    "deeply nested JSON": (
+        "4" + "[" * 100_000 + "]" * 100_000,
+        "a body holding what is not an Engine.IO packet",
+    ),
+    "not UTF-8": (b"4\xff\xfe", "a body that is not UTF-8"),
+    "17 packets": ("\x1e".join(["6"] * 17), "a body of more than 16 packets"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_BODIES))
+async def test_a_malformed_long_polling_body_closes_that_session(
+    serve: Any, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    running = await serve(forms_server())
+    base = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    body, reason = MALFORMED_BODIES[case]
+    async with aiohttp.ClientSession() as http:
+        sid = await open_polling(http, base)
+        async with http.post(f"{base}&sid={sid}", data=body) as response:
+            assert response.status == 400
+        async with http.get(f"{base}&sid={sid}") as response:
+            assert response.status == 400  # the session is gone
+    assert sid not in running.server.sio.eio.sockets
+    await healthy(running.url)
+    assert not [r for r in caplog.records if r.exc_info]
+    [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert line == f"Closing the long-polling session of 127.0.0.1 eio {sid}, which sent {reason}"
+
+
+async def test_reconnecting_a_namespace_does_not_renew_the_log_budget(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    offences = Inbox()
+    server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence.code))
+    running = await serve(server)
+    caplog.set_level(logging.WARNING, logger="pursocket")
+    attacker = await RawSocket.open(running.url)
+    try:
+        for _ in range(50):  # one Engine.IO session, 50 namespace connections
+            for _ in range(3):
+                await attacker.send('2/forms,["number","not a number"]')
+            await attacker.send("1/forms,")
+            await attacker.send("0/forms,")
+            assert (await attacker.next_text()).startswith("40/forms,")
+        assert len(await offences.wait_for(150)) == 150
+        victim = await raw_client(running.url)
+        victim_sid = victim.get_sid("/forms")
+        try:
+            await victim.emit("number", "also not a number", namespace="/forms")
+            assert len(await offences.wait_for(151)) == 151
+        finally:
+            await victim.disconnect()
+    finally:
+        await attacker.close()
+    lines = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert len(lines) == 6  # the attacker's 5 a minute, and the victim's line
+    assert f"from sid {victim_sid} " in lines[5]
+
+
+async def test_a_process_wide_ceiling_sums_up_what_it_held_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    target = logging.getLogger("pursocket.test_ceiling")
+    summary = asyncio.Event()
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "suppressed" in record.getMessage():
+                summary.set()
+
+    watch = Watch()
+    target.addHandler(watch)
+    caplog.set_level(logging.INFO, logger="pursocket.test_ceiling")
+    try:
+        limiter = LogLimiter(burst=5, window=0.5, total=3, target=target)
+        for peer in range(10):
+            limiter.log(logging.WARNING, f"peer {peer}", "line from peer %d", peer)
+        await asyncio.wait_for(summary.wait(), 5)
+    finally:
+        target.removeHandler(watch)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pursocket.test_ceiling"]
+    assert lines == [
+        "line from peer 0",
+        "line from peer 1",
+        "line from peer 2",
+        "7 similar lines suppressed: peers caused more than 3 log lines in 0.5 s",
+    ]
+
+
+def test_a_log_line_a_peer_causes_is_one_bounded_line(caplog: pytest.LogCaptureFixture) -> None:
+    limiter = LogLimiter()
+    caplog.set_level(logging.INFO, logger="pursocket")
+    try:
+        raise ValueError("first\nsecond" + "x" * 5_000)
+    except ValueError:
+        limiter.log(logging.ERROR, "peer", "Handler raised for %s", "a\nb", exc_info=True)
+    [record] = caplog.records
+    line = record.getMessage()
+    assert not record.exc_info and "\n" not in line
+    assert line.startswith("Handler raised for a\\nb: ValueError: first\\nsecondxxx")
+    assert line.endswith("... (cut at 1000 characters)") and len(line) == 1000 + 28
