@@ -116,6 +116,7 @@ OVERRIDES = [
     (SOCKETIO, packet.Packet, "data_is_binary", "(data)"),
     # The Engine.IO server (pursocket/_engine.py).
     (ENGINEIO, engineio.AsyncServer, "disconnect", "(self, sid=None)"),
+    (ENGINEIO, engineio.AsyncServer, "handle_request", "(self, *args, **kwargs)"),
 ]
 
 
@@ -261,6 +262,26 @@ def test_the_engineio_websocket_driver_is_still_pluggable() -> None:
         ENGINEIO, "AsyncServer._async['websocket'].wait", "override", "not a coroutine"
     )
     assert isinstance(server.logger, object) and hasattr(server.logger, "error")
+
+
+async def test_the_engineio_request_reader_is_still_pluggable() -> None:
+    # EngineIOServer wraps the driver table's translate_request so that a long-polling
+    # body is checked as engineio reads it (``environ["wsgi.input"].read(length)``),
+    # and raises an EngineIOError, which engineio answers by closing the session.
+    server = engineio.AsyncServer(async_mode="asgi")
+    translate = server._async.get("translate_request")
+    assert translate is not None and inspect.iscoroutinefunction(translate), review_message(
+        ENGINEIO, "AsyncServer._async['translate_request']", "wrapper", "not a coroutine"
+    )
+    source = inspect.getsource(async_socket.AsyncSocket.handle_post_request)
+    assert "environ['wsgi.input'].read(length)" in source, review_message(
+        ENGINEIO, "AsyncSocket.handle_post_request", "body check", "reads the body differently"
+    )
+    handler = inspect.getsource(engineio.AsyncServer.handle_request)
+    assert "except exceptions.EngineIOError:" in handler, review_message(
+        ENGINEIO, "AsyncServer.handle_request", "body check", "no longer closes on EngineIOError"
+    )
+    assert isinstance(engineio.payload.Payload.max_decode_packets, int)
 
 
 # pursocket's LocalManager.emit is a modified copy of AsyncManager.emit for the case
