@@ -171,7 +171,7 @@ def _id(part: tuple[EventSpec, str]) -> str:
 
 
 @pytest.mark.parametrize("part", PARTS, ids=[_id(part) for part in PARTS])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_what_pursocket_accepts_the_schema_accepts(
     part: tuple[EventSpec, str], data: st.DataObject
@@ -184,7 +184,7 @@ def test_what_pursocket_accepts_the_schema_accepts(
 
 @pytest.mark.parametrize("part", PARTS, ids=[_id(part) for part in PARTS])
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
