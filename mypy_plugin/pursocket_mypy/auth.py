@@ -6,21 +6,23 @@ unchecked, so its ``conn.auth`` is ``object``. On the client, ``namespace("lobby
 auth=...)`` is checked against ``lobby``'s auth, and ``connect(url, auth=...)``,
 which is sent to every namespace without an auth of its own, against the auth every
 namespace of the protocol declares (or reported when they declare different ones).
+The test toolkit's ``connect(AppProtocol, url, "lobby", auth=...)`` is checked as
+``namespace("lobby", auth=...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import NameExpr
-from mypy.plugin import AttributeContext, MethodSigContext
+from mypy.nodes import Expression, NameExpr
+from mypy.plugin import AttributeContext, FunctionSigContext, MethodSigContext
 from mypy.subtypes import is_same_type
 from mypy.typeops import make_simplified_union
-from mypy.types import FunctionLike, NoneType, Type, UnionType
+from mypy.types import FunctionLike, NoneType, Type, TypeType, UnionType, get_proper_type
 
 from pursocket_mypy import fullnames, messages
 from pursocket_mypy.handles import handle_of, literal_names, protocol_of
-from pursocket_mypy.protocol_types import ProtocolView
+from pursocket_mypy.protocol_types import ProtocolView, protocol_view
 
 
 def connection_auth_hook(ctx: AttributeContext) -> Type:
@@ -47,8 +49,40 @@ def namespace_auth_signature_hook(ctx: MethodSigContext) -> FunctionLike:
     auth_index = _parameter(signature, "auth")
     if protocol is None or auth_index is None or not ctx.args or len(ctx.args[0]) != 1:
         return signature
-    expression = ctx.args[0][0]
-    names = literal_names(expression, ctx.api.get_expression_type(expression))
+    return _with_namespace_auth(ctx, signature, protocol, ctx.args[0][0], auth_index)
+
+
+def test_connect_auth_signature_hook(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    """``connect(AppProtocol, url, "lobby", auth=...)``: ``auth`` typed as ``lobby``'s auth."""
+    signature = ctx.default_signature
+    auth_index = _parameter(signature, "auth")
+    if auth_index is None or len(ctx.args) < 3 or len(ctx.args[0]) != 1 or len(ctx.args[2]) != 1:
+        return signature
+    protocol = _protocol_class(ctx.api.get_expression_type(ctx.args[0][0]))
+    if protocol is None:
+        return signature
+    return _with_namespace_auth(ctx, signature, protocol, ctx.args[2][0], auth_index)
+
+
+def _protocol_class(typ: Type) -> ProtocolView | None:
+    """The protocol a class argument (``AppProtocol``, or a ``type[AppProtocol]``) names."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, TypeType):
+        return protocol_view(proper.item)
+    if isinstance(proper, FunctionLike) and proper.is_type_obj():
+        return protocol_view(proper.items[0].ret_type)
+    return None
+
+
+def _with_namespace_auth(
+    ctx: FunctionSigContext | MethodSigContext,
+    signature: FunctionLike,
+    protocol: ProtocolView,
+    name: Expression,
+    auth_index: int,
+) -> FunctionLike:
+    """``signature`` with ``auth`` typed as the declared auth of the namespace ``name``."""
+    names = literal_names(name, ctx.api.get_expression_type(name))
     if not names or len(names) != 1:
         return signature
     namespace = protocol.namespace(names[0])

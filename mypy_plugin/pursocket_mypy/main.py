@@ -17,6 +17,7 @@ from mypy.options import Options
 from mypy.plugin import (
     AttributeContext,
     FunctionContext,
+    FunctionSigContext,
     MethodContext,
     MethodSigContext,
     Plugin,
@@ -29,6 +30,7 @@ from pursocket_mypy.auth import (
     ATTRIBUTE_HOOKS,
     connect_auth_signature_hook,
     namespace_auth_signature_hook,
+    test_connect_auth_signature_hook,
 )
 from pursocket_mypy.entrypoints import REGISTRARS, SENDERS, TEST_CLIENT
 from pursocket_mypy.events import sender_signature_hook
@@ -48,6 +50,7 @@ _Hook = TypeVar("_Hook")
 _MethodSigHook = Callable[[MethodSigContext], FunctionLike]
 _MethodHook = Callable[[MethodContext], Type]
 _FunctionHook = Callable[[FunctionContext], Type]
+_FunctionSigHook = Callable[[FunctionSigContext], FunctionLike]
 _AttributeHook = Callable[[AttributeContext], Type]
 
 
@@ -86,6 +89,7 @@ class PursocketPlugin(Plugin):
                 fullnames.CLIENT, fullnames.CLIENT_NAMESPACE, lookup, namespace_auth_signature_hook
             ),
             f"{fullnames.CLIENT}.connect": connect_auth_signature_hook,
+            f"{fullnames.CONNECT_FIXTURE}.__call__": test_connect_auth_signature_hook,
             f"{fullnames.SERVER}.namespace": namespace_signature_hook(
                 fullnames.SERVER, fullnames.SERVER_NAMESPACE, lookup
             ),
@@ -139,6 +143,11 @@ class PursocketPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> _AttributeHook | None:
         """Type ``conn.auth`` by the namespace's declared auth."""
         return ATTRIBUTE_HOOKS.get(fullname)
+
+    @override
+    def get_function_signature_hook(self, fullname: str) -> _FunctionSigHook | None:
+        """Type the ``auth=`` of the test toolkit's ``connect()`` by its namespace."""
+        return test_connect_auth_signature_hook if fullname == fullnames.CONNECT else None
 
     @override
     def get_function_hook(self, fullname: str) -> _FunctionHook | None:
