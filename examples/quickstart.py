@@ -173,6 +173,7 @@ async def main() -> None:
         log_level="warning",
         lifespan="off",
         **UVICORN_OPTIONS,
+        **server.uvicorn_options(),
     )
     web = uvicorn.Server(config)
     serving = asyncio.create_task(web.serve())

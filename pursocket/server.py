@@ -91,11 +91,14 @@ class Server(Generic[ProtocolT]):
         log = LogLimiter()
         options.setdefault("async_mode", "asgi")
         options.setdefault("client_manager", LocalManager(log))
+        self._max_message_bytes: int = options.get(
+            "max_http_buffer_size", DEFAULT_MAX_MESSAGE_BYTES
+        )
         # A client's binary attachments together obey the per-message size limit.
         options["serializer"] = packet_class(
             validators,
             Direction.C2S,
-            max_attachment_bytes=options.get("max_http_buffer_size", DEFAULT_MAX_MESSAGE_BYTES),
+            max_attachment_bytes=self._max_message_bytes,
         )
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
         self._pending = PendingCalls()
@@ -162,6 +165,17 @@ class Server(Generic[ProtocolT]):
             return guard
 
         return register
+
+    def uvicorn_options(self) -> dict[str, Any]:
+        """The ``uvicorn.Config`` settings that enforce this server's limits in uvicorn itself.
+
+        ``{"ws_max_size": max_http_buffer_size}``: uvicorn then refuses a websocket
+        message larger than the server's message limit (closing the connection with
+        code 1009) before buffering it, where by default it reads up to 16 MiB and
+        only then hands it to pursocket. Pass it along with the app:
+        ``uvicorn.Config(server.asgi_app(), **server.uvicorn_options())``.
+        """
+        return {"ws_max_size": self._max_message_bytes}
 
     def asgi_app(
         self, other_asgi_app: Any = None, *, socketio_path: str = "socket.io"

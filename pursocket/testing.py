@@ -98,7 +98,13 @@ async def serve(
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port: int = listener.getsockname()[1]
-    config = uvicorn.Config(asgi_app, log_config=None, access_log=False, lifespan="auto")
+    config = uvicorn.Config(
+        asgi_app,
+        log_config=None,
+        access_log=False,
+        lifespan="auto",
+        **server.uvicorn_options(),
+    )
     uvicorn_server = _InLoopUvicorn(config)
     serving = asyncio.ensure_future(uvicorn_server.serve(sockets=[listener]))
     try:

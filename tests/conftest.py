@@ -28,7 +28,12 @@ class RunningServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            server.asgi_app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            server.asgi_app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            **server.uvicorn_options(),
         )
         self._uvicorn = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None

@@ -176,6 +176,11 @@ async def test_escape_hatch_page(run_page: Any, serve: Serve) -> None:
     )
 
 
+def test_reliability_page(run_page: Any) -> None:
+    page = run_page("reliability.md")
+    assert page.config.ws_max_size == 100_000
+
+
 def test_pages_type_check_with_the_plugin(tmp_path: Path) -> None:
     """mypy --strict with pursocket_mypy accepts the pages' code, but for the mistakes
     docs/protocol.md makes on purpose, which it reports."""

@@ -175,3 +175,16 @@ def test_a_log_line_a_peer_causes_is_one_bounded_line(caplog: pytest.LogCaptureF
     assert not record.exc_info and "\n" not in line
     assert line.startswith("Handler raised for a\\nb: ValueError: first\\nsecondxxx")
     assert line.endswith("... (cut at 1000 characters)") and len(line) == 1000 + 28
+
+
+async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(serve: Any) -> None:
+    server = forms_server(max_http_buffer_size=10_000)
+    assert server.uvicorn_options() == {"ws_max_size": 10_000}
+    running = await serve(server)  # tests/conftest.py passes server.uvicorn_options()
+    attacker = await RawSocket.open(running.url)
+    try:
+        await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
+        assert await attacker.closed_by_server()
+        assert attacker._ws.close_code == 1009  # uvicorn's "message too big", not pursocket's
+    finally:
+        await attacker.close()

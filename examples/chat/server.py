@@ -225,7 +225,11 @@ async def serve(host: str, port: int) -> None:
     listener.listen(128)
     bound_port = listener.getsockname()[1]
     config = uvicorn.Config(
-        chat.asgi_app(), log_level="warning", lifespan="off", **serving.UVICORN_OPTIONS
+        chat.asgi_app(),
+        log_level="warning",
+        lifespan="off",
+        **serving.UVICORN_OPTIONS,
+        **chat.uvicorn_options(),
     )
     where = f"Redis at {redis_url}" if redis_url else "memory"
     print(
