@@ -262,12 +262,20 @@ async def test_guards_run_in_order_and_can_refuse(serve: Any) -> None:
     ]
     assert seen.items == []
     assert sids_left(server, "/lobby") == []
+    (js_refusal, _) = await js_connect(running.url, {"lobby": {"token": "mallory"}})
+    assert js_refusal == {
+        "type": "connect_error",
+        "namespace": "lobby",
+        "message": "mallory may not enter",
+        "data": {"code": "forbidden"},
+    }
+    assert ran.items[3:] == ran.items[:3]  # the JS client went through the same guards
 
     public = Client(AuthProtocol, reconnection=False)
     public.namespace("public")
     async with public:
         await public.connect(running.url)
-    assert ran.items[3:] == [("first", "public")]
+    assert ran.items[6:] == [("first", "public")]
 
 
 async def test_a_guard_that_fails_refuses_with_internal_server_error(serve: Any) -> None:

@@ -12,7 +12,8 @@ The test toolkit's ``connect(AppProtocol, url, "lobby", auth=...)`` is checked a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Final
 
 from mypy.nodes import Expression, NameExpr
 from mypy.plugin import AttributeContext, FunctionSigContext, MethodSigContext
@@ -136,6 +137,6 @@ def _with_parameter(signature: FunctionLike, index: int, typ: Type) -> FunctionL
 
 
 #: The attribute hooks, by fully qualified attribute name.
-ATTRIBUTE_HOOKS: dict[str, Callable[[AttributeContext], Type]] = {
+ATTRIBUTE_HOOKS: Final[Mapping[str, Callable[[AttributeContext], Type]]] = {
     f"{fullnames.CONNECTION}.auth": connection_auth_hook,
 }
