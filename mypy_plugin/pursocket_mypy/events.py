@@ -11,15 +11,47 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mypy.nodes import Context, Expression, StrExpr
-from mypy.plugin import CheckerPluginInterface, MethodSigContext
-from mypy.subtypes import is_same_type
+from mypy.plugin import CheckerPluginInterface, MethodContext, MethodSigContext
+from mypy.subtypes import is_same_type, is_subtype
 from mypy.typeops import make_simplified_union
 from mypy.types import FunctionLike, Instance, Type, get_proper_type
 
 from pursocket_mypy import messages
+from pursocket_mypy.bools import bools_for_numbers
 from pursocket_mypy.entrypoints import EventUse
-from pursocket_mypy.handles import Handle, handle_of, is_any, literal_names
+from pursocket_mypy.handles import (
+    Handle,
+    forwards_star_arguments,
+    handle_of,
+    is_any,
+    literal_names,
+    unreadable_handle,
+)
 from pursocket_mypy.protocol_types import OPPOSITE, EventSpec
+
+
+def checked_handle(
+    api: CheckerPluginInterface, use: EventUse, receiver: Type, context: Context
+) -> Handle | None:
+    """The handle ``use.method()`` is called on, if the plugin can read it.
+
+    A handle of a known protocol whose namespace is ``Any`` or ``str`` would leave the
+    call unchecked, so it is reported (``pursocket-literal``), as a non-literal name is.
+    """
+    handle = handle_of(receiver, use.base)
+    if handle is None:
+        unreadable = unreadable_handle(receiver, use.base)
+        if unreadable is not None:
+            messages.unreadable_namespace(
+                api,
+                context,
+                unreadable.typ,
+                unreadable.namespace,
+                use.method,
+                unreadable.protocol.name,
+                unreadable.protocol.namespace_names(),
+            )
+    return handle
 
 
 def event_names(
@@ -61,7 +93,7 @@ def resolve(
     resolved = True
     for ns_name in handle.namespaces:
         namespace = protocol.namespace(ns_name)
-        if namespace is None:
+        if namespace is None or not namespace.is_well_formed():
             if not protocol.has_namespace(ns_name):
                 messages.unknown_namespace(
                     api, context, protocol.name, ns_name, protocol.namespace_names()
@@ -131,7 +163,9 @@ def sender_signature_hook(use: EventUse) -> Callable[[MethodSigContext], Functio
 
     def narrow(ctx: MethodSigContext) -> FunctionLike:
         signature = ctx.default_signature
-        handle = handle_of(ctx.type, use.base)
+        if forwards_star_arguments(ctx.context):
+            return signature
+        handle = checked_handle(ctx.api, use, ctx.type, ctx.context)
         event_args = ctx.args[use.event_index] if use.event_index < len(ctx.args) else []
         if handle is None or len(event_args) != 1:
             return signature
@@ -157,6 +191,83 @@ def sender_signature_hook(use: EventUse) -> Callable[[MethodSigContext], Functio
         return signature.copy_modified(arg_types=arg_types, ret_type=ret_type)
 
     return narrow
+
+
+def sender_check_hook(use: EventUse) -> Callable[[MethodContext], Type]:
+    """Check what one sending method sends, after mypy checked the call.
+
+    mypy has checked the payload against the narrowed signature; this adds what a
+    signature cannot say: a payload sent under a union of event names with different
+    payloads must fit each of them, and a bool is not a number (:mod:`bools`).
+    Nothing is reported twice: a call the signature hook refused is skipped.
+    """
+
+    def check(ctx: MethodContext) -> Type:
+        if use.payload_index is None or forwards_star_arguments(ctx.context):
+            return ctx.default_return_type
+        handle = handle_of(ctx.type, use.base)
+        event_args = ctx.args[use.event_index] if use.event_index < len(ctx.args) else []
+        payload_args = ctx.args[use.payload_index] if use.payload_index < len(ctx.args) else []
+        if handle is None or len(event_args) != 1 or len(payload_args) != 1:
+            return ctx.default_return_type
+        names = literal_names(event_args[0], ctx.arg_types[use.event_index][0])
+        specs = declared_specs(handle, use, names or [])
+        if not specs or len(specs) != len(names or []) * len(handle.namespaces):
+            return ctx.default_return_type
+        payload = payload_args[0]
+        distinct = _distinct(specs, use.argument)
+        if len(distinct) > 1:
+            # Inferred without context: against the declared Any, a dict display is
+            # dict[Any, Any], which would say little.
+            with ctx.api.msg.filter_errors():
+                given = ctx.api.get_expression_type(payload)
+            for spec, declared in distinct:
+                # Inferred again against this event's type (so a dict display is read
+                # as that TypedDict), with mypy's own errors held back: the one error
+                # names the event.
+                with ctx.api.msg.filter_errors() as inferring:
+                    inferred = ctx.api.get_expression_type(payload, declared)
+                if inferring.has_new_errors() or not is_subtype(inferred, declared):
+                    messages.value_mismatch(
+                        ctx.api, payload, spec, _role(spec, use.argument), declared, given
+                    )
+        for spec, declared in distinct:
+            role = _role(spec, use.argument)
+            for found in bools_for_numbers(ctx.api, payload, declared):
+                where = role if found.path == "$" else f"{role}, at {found.path}"
+                messages.bool_for_number(ctx.api, payload, "given", spec, found.declared, where)
+        return ctx.default_return_type
+
+    return check
+
+
+def declared_specs(handle: Handle, use: EventUse, events: list[str]) -> list[EventSpec]:
+    """The well-formed events of the right kind that ``events`` names, without reporting."""
+    specs: list[EventSpec] = []
+    for ns_name in handle.namespaces:
+        namespace = handle.protocol.namespace(ns_name)
+        for event in events:
+            spec = namespace.event(use.direction, event) if namespace is not None else None
+            if spec is not None and spec.kind == use.kind:
+                specs.append(spec)
+    return specs
+
+
+def _distinct(specs: list[EventSpec], part: str) -> list[tuple[EventSpec, Type]]:
+    """Each different ``"payload"``/``"response"`` type of ``specs``, with its first event."""
+    distinct: list[tuple[EventSpec, Type]] = []
+    for spec in specs:
+        declared = _declared(spec, part)
+        if declared is not None and not any(is_same_type(declared, t) for _, t in distinct):
+            distinct.append((spec, declared))
+    return distinct
+
+
+def _role(spec: EventSpec, part: str) -> str:
+    """What a value is to its event: ``payload``, ``request`` or ``response``."""
+    if part == "response":
+        return "response"
+    return "payload" if spec.kind == "Msg" else "request"
 
 
 def _with_result(coroutine: Type, result: Type) -> Type:

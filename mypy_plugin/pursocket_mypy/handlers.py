@@ -19,21 +19,32 @@ from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
+    ARG_STAR,
+    FUNC_NO_INFO,
     Context,
     Expression,
+    FuncDef,
     LambdaExpr,
     SymbolTableNode,
     TypeInfo,
 )
-from mypy.plugin import CheckerPluginInterface, MethodContext
+from mypy.plugin import CheckerPluginInterface, MethodContext, MethodSigContext
 from mypy.subtypes import is_subtype
-from mypy.typeops import try_getting_str_literals_from_type
-from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
+from mypy.typeops import make_simplified_union, try_getting_str_literals_from_type
+from mypy.types import (
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 from pursocket_mypy import fullnames, messages
+from pursocket_mypy.bools import is_bool, refuses_bool
 from pursocket_mypy.entrypoints import REGISTRARS, EventUse
-from pursocket_mypy.events import event_names, resolve
-from pursocket_mypy.handles import Handle, handle_of, literal_type
+from pursocket_mypy.events import checked_handle, declared_specs, event_names, resolve
+from pursocket_mypy.handles import Handle, forwards_star_arguments, handle_of, names_type
 from pursocket_mypy.protocol_types import EventSpec, Kind
 from pursocket_mypy.typed_api import stands_for
 
@@ -56,7 +67,9 @@ def registrar_hook(use: EventUse) -> Callable[[MethodContext], Type]:
 
     def narrow(ctx: MethodContext) -> Type:
         default = ctx.default_return_type
-        handle = handle_of(ctx.type, use.base)
+        if forwards_star_arguments(ctx.context):
+            return default
+        handle = checked_handle(ctx.api, use, ctx.type, ctx.context)
         if handle is None or not ctx.args or len(ctx.args[0]) != 1:
             return default
         expression, typ = ctx.args[0][0], ctx.arg_types[0][0]
@@ -66,7 +79,7 @@ def registrar_hook(use: EventUse) -> Callable[[MethodContext], Type]:
         decorator = get_proper_type(default)
         if not isinstance(decorator, Instance) or len(decorator.args) != 2:
             return default
-        return decorator.copy_modified(args=[handle.instance, literal_type(typ)])
+        return decorator.copy_modified(args=[handle.instance, names_type(ctx.api, names)])
 
     return narrow
 
@@ -75,42 +88,102 @@ def registrar_hook(use: EventUse) -> Callable[[MethodContext], Type]:
 Lookup = Callable[[str], SymbolTableNode | None]
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a handler decorator registers for: each event and what pursocket passes."""
+
+    use: EventUse
+    events: list[str]
+    specs: list[EventSpec]
+    #: The connection argument, on the server.
+    connection: Parameter | None
+
+    def parameters(self, spec: EventSpec) -> list[Parameter]:
+        """The arguments pursocket passes to a handler of ``spec``."""
+        payload = Parameter(*_PAYLOAD_ROLE[spec.kind], spec.payload)
+        return [payload] if self.connection is None else [self.connection, payload]
+
+
+def registration(decorator_type: Type, kind: Kind, lookup: Lookup) -> Registration | None:
+    """What a ``MsgHandlerDecorator``/``CallHandlerDecorator`` type registers, if known.
+
+    The registrar already reported any problem and then kept the permissive type, so
+    every event here resolves; anything else is skipped rather than reported twice.
+    """
+    decorator = get_proper_type(decorator_type)
+    if not isinstance(decorator, Instance) or len(decorator.args) != 2:
+        return None
+    handle_type = get_proper_type(decorator.args[0])
+    if not isinstance(handle_type, Instance):
+        return None
+    use = _REGISTRAR_BY_HANDLE_AND_KIND.get((handle_type.type.fullname, kind))
+    handle = handle_of(handle_type, use.base) if use is not None else None
+    events = try_getting_str_literals_from_type(decorator.args[1])
+    if use is None or handle is None or not events:
+        return None
+    connection = _connection(lookup, handle) if use.side == "server" else None
+    if use.side == "server" and connection is None:
+        return None
+    return Registration(use, events, declared_specs(handle, use, events), connection)
+
+
 def decorator_hook(kind: Kind, lookup: Lookup) -> Callable[[MethodContext], Type]:
     """Check the function a ``MsgHandlerDecorator``/``CallHandlerDecorator`` is applied to."""
 
     def check(ctx: MethodContext) -> Type:
         default = ctx.default_return_type
-        decorator = ctx.type
-        if not isinstance(decorator, Instance) or len(decorator.args) != 2:
-            return default
-        handle_type = get_proper_type(decorator.args[0])
-        if not isinstance(handle_type, Instance) or not ctx.arg_types or not ctx.arg_types[0]:
-            return default
-        use = _REGISTRAR_BY_HANDLE_AND_KIND.get((handle_type.type.fullname, kind))
-        handle = handle_of(handle_type, use.base) if use is not None else None
-        events = try_getting_str_literals_from_type(decorator.args[1])
-        if use is None or handle is None or not events:
-            return default
-        connection = _connection(lookup, handle) if use.side == "server" else None
-        if use.side == "server" and connection is None:
+        registered = registration(ctx.type, kind, lookup)
+        if registered is None or not ctx.arg_types or not ctx.arg_types[0]:
             return default
         handler = ctx.arg_types[0][0]
-        for spec in _specs(handle, use, events):
-            parameters = [Parameter(*_PAYLOAD_ROLE[spec.kind], spec.payload)]
-            if connection is not None:
-                parameters.insert(0, connection)
+        for spec in registered.specs:
             check_handler(
                 ctx.api,
                 ctx.context,
                 handler,
                 messages.event_handler(spec),
-                parameters,
+                registered.parameters(spec),
                 spec.response,
                 ctx.args[0][0] if ctx.args and ctx.args[0] else None,
+                _MethodAdvice(registered.use.method, spec.name),
+                spec,
             )
         return default
 
     return check
+
+
+def lambda_signature_hook(kind: Kind, lookup: Lookup) -> Callable[[MethodSigContext], FunctionLike]:
+    """Give a lambda handler its parameter types, from the protocol.
+
+    mypy infers a lambda's parameters from the callable type expected where it is
+    written; the decorator's declared parameter is a bare type variable, so the lambda
+    would get ``Any``. For a lambda with as many parameters as pursocket passes, the
+    expected type becomes ``Callable[[<conn>, <payload>], object]`` (the payloads of
+    several events are joined in a union, which each handler must accept).
+    """
+
+    def narrow(ctx: MethodSigContext) -> FunctionLike:
+        signature = ctx.default_signature
+        registered = registration(ctx.type, kind, lookup)
+        handler = ctx.args[0][0] if ctx.args and len(ctx.args[0]) == 1 else None
+        if registered is None or not registered.specs or not isinstance(handler, LambdaExpr):
+            return signature
+        parameters = registered.parameters(registered.specs[0])
+        if handler.arg_kinds != [ARG_POS] * len(parameters):
+            return signature
+        payloads = make_simplified_union([spec.payload for spec in registered.specs])
+        arg_types = [parameter.typ for parameter in parameters[:-1]] + [payloads]
+        expected = CallableType(
+            arg_types,
+            [ARG_POS] * len(arg_types),
+            [None] * len(arg_types),
+            ctx.api.named_generic_type("builtins.object", []),
+            ctx.api.named_generic_type("builtins.function", []),
+        )
+        return signature.copy_modified(arg_types=[expected], ret_type=expected, variables=[])
+
+    return narrow
 
 
 @dataclass(frozen=True)
@@ -187,12 +260,16 @@ def check_handler(
     parameters: Sequence[Parameter],
     response: Type | None,
     expression: Expression | None = None,
+    advice: _MethodAdvice | None = None,
+    event: EventSpec | None = None,
 ) -> None:
     """Report how ``handler_type`` fails to accept ``parameters`` or to return ``response``.
 
     Only a plain (non-generic) function is judged; a callable object, an overloaded
     or generic function, or ``Any`` is accepted as declared. ``expression`` is the
     handler as written, when the hook has it (a lambda's result is re-inferred).
+    ``advice`` says how to register a method decorated in its class body, and
+    ``event`` is the event handled, to name it when a bool is returned for a number.
     """
     function = get_proper_type(handler_type)
     if not isinstance(function, CallableType) or function.variables:
@@ -204,17 +281,26 @@ def check_handler(
     )
     formals = [function.argument_by_position(index) for index in range(count)]
     if required_extra or any(formal is None for formal in formals):
-        messages.handler_arity(api, context, handler, [p.name for p in parameters])
+        names = [p.name for p in parameters]
+        if advice is not None and _is_method(function):
+            messages.handler_is_method(api, context, handler, names, advice.text(function))
+        else:
+            messages.handler_arity(api, context, handler, names)
         return
-    for index, (parameter, formal) in enumerate(zip(parameters, formals, strict=True)):
+    for parameter, formal in zip(parameters, formals, strict=True):
         if (
             formal is not None
             and not is_subtype(parameter.typ, formal.typ)
             and not stands_for(parameter.typ, formal.typ)
         ):
-            name = f'"{formal.name}"' if formal.name else str(index + 1)
             messages.handler_parameter(
-                api, context, handler, parameter.role, parameter.typ, name, formal.typ
+                api,
+                context,
+                handler,
+                parameter.role,
+                parameter.typ,
+                _parameter_name(function, formal.name),
+                formal.typ,
             )
     if response is not None:
         returned_values = _returned_values(function.ret_type)
@@ -226,6 +312,9 @@ def check_handler(
             if not is_subtype(returned, response):
                 messages.handler_return(api, context, handler, response, returned)
                 return
+            if event is not None and is_bool(returned) and refuses_bool(response):
+                messages.bool_for_number(api, context, "returned", event, response, "response")
+                return
 
 
 _PAYLOAD_ROLE: Final[dict[Kind, tuple[str, str]]] = {
@@ -234,17 +323,37 @@ _PAYLOAD_ROLE: Final[dict[Kind, tuple[str, str]]] = {
 }
 
 
-def _specs(handle: Handle, use: EventUse, events: list[str]) -> list[EventSpec]:
-    # The registrar already reported any problem and then kept the permissive type, so
-    # every event here resolves; anything else is skipped rather than reported twice.
-    specs: list[EventSpec] = []
-    for ns_name in handle.namespaces:
-        namespace = handle.protocol.namespace(ns_name)
-        for event in events:
-            spec = namespace.event(use.direction, event) if namespace is not None else None
-            if spec is not None and spec.kind == use.kind:
-                specs.append(spec)
-    return specs
+@dataclass(frozen=True)
+class _MethodAdvice:
+    """How to register a method as the handler: ``on("chat")(self.on_chat)``."""
+
+    registrar: str
+    event: str
+
+    def text(self, function: CallableType) -> str:
+        name = function.name.split(" of ")[0] if function.name else "handler"
+        return f'{self.registrar}("{self.event}")(self.{name})'
+
+
+def _is_method(function: CallableType) -> bool:
+    """Whether ``function`` is a method defined in a class body, taking ``self``."""
+    definition = function.definition
+    return (
+        isinstance(definition, FuncDef)
+        and definition.info is not FUNC_NO_INFO
+        and not definition.is_static
+        and not definition.is_class
+    )
+
+
+def _parameter_name(function: CallableType, name: str | None) -> str:
+    """A parameter as the user wrote it: ``"payload"``, or ``*args`` for the star one."""
+    if name is not None:
+        return f'"{name}"'
+    for kind, arg_name in zip(function.arg_kinds, function.arg_names, strict=True):
+        if kind == ARG_STAR and arg_name is not None:
+            return f"*{arg_name}"
+    return "*args"
 
 
 def _connection(lookup: Lookup, handle: Handle) -> Parameter | None:

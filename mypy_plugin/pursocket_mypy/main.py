@@ -33,9 +33,15 @@ from pursocket_mypy.auth import (
     test_connect_auth_signature_hook,
 )
 from pursocket_mypy.entrypoints import REGISTRARS, SENDERS, TEST_CLIENT
-from pursocket_mypy.events import sender_signature_hook
+from pursocket_mypy.events import sender_check_hook, sender_signature_hook
 from pursocket_mypy.guards import guard_decorator_hook, guard_registrar_hook
-from pursocket_mypy.handlers import LIFECYCLES, decorator_hook, lifecycle_hook, registrar_hook
+from pursocket_mypy.handlers import (
+    LIFECYCLES,
+    decorator_hook,
+    lambda_signature_hook,
+    lifecycle_hook,
+    registrar_hook,
+)
 from pursocket_mypy.namespaces import connect_hook, constructor_hook, namespace_hook
 from pursocket_mypy.protocol_types import ProtocolProblems
 from pursocket_mypy.typed_api import (
@@ -93,10 +99,13 @@ class PursocketPlugin(Plugin):
             f"{fullnames.SERVER}.namespace": namespace_signature_hook(
                 fullnames.SERVER, fullnames.SERVER_NAMESPACE, lookup
             ),
+            f"{fullnames.MSG_HANDLER_DECORATOR}.__call__": lambda_signature_hook("Msg", lookup),
+            f"{fullnames.CALL_HANDLER_DECORATOR}.__call__": lambda_signature_hook("Call", lookup),
         }
         connect = connect_hook(fullnames.RECORDING_CLIENT)
         self._method_hooks: Mapping[str, _MethodHook] = {
             **{use.fullname: registrar_hook(use) for use in REGISTRARS},
+            **{use.fullname: sender_check_hook(use) for use in (*SENDERS, *TEST_CLIENT)},
             f"{fullnames.SERVER}.namespace": namespace_hook(
                 fullnames.SERVER, fullnames.SERVER_NAMESPACE
             ),

@@ -121,6 +121,66 @@ def not_literal(
     )
 
 
+def unreadable_namespace(
+    api: CheckerPluginInterface,
+    context: Context,
+    handle: Type,
+    namespace: Type,
+    method: str,
+    protocol: str,
+    declared: Sequence[str],
+) -> None:
+    """A handle typed with an ``Any`` or ``str`` namespace: nothing on it could be checked."""
+    example = sorted(declared)[0] if declared else "lobby"
+    api.fail(
+        f"The namespace of {format_type(handle, api.options)} is "
+        f"{format_type(namespace, api.options)}, so {method}() on it cannot be checked "
+        f'against protocol "{protocol}"; annotate the namespace as a Literal, e.g. '
+        f'Literal["{example}"], as namespace("{example}") returns it',
+        context,
+        code=errorcodes.LITERAL,
+    )
+
+
+def value_mismatch(
+    api: CheckerPluginInterface,
+    context: Context,
+    spec: EventSpec,
+    role: str,
+    declared: Type,
+    given: Type,
+) -> None:
+    """A value sent under a union of event names that does not fit one of them."""
+    api.fail(
+        f"The {role} of {spec.label} must be {format_type(declared, api.options)}, "
+        f"not {format_type(given, api.options)}",
+        context,
+        code=ARG_TYPE,
+    )
+
+
+def bool_for_number(
+    api: CheckerPluginInterface,
+    context: Context,
+    verb: str,
+    spec: EventSpec,
+    declared: Type,
+    where: str,
+) -> None:
+    """A ``bool`` where the protocol declares an ``int`` or ``float``.
+
+    mypy accepts it (``bool`` subclasses ``int``), but JSON, TypeScript and the
+    runtime's validation keep booleans and numbers apart.
+    """
+    api.fail(
+        f"A bool is {verb} where {spec.label} declares {format_type(declared, api.options)} "
+        f"({where}): mypy treats a bool as an int, but JSON keeps booleans and numbers "
+        f"apart and the receiver refuses it",
+        context,
+        code=ARG_TYPE,
+    )
+
+
 def malformed_protocol(api: CheckerPluginInterface, context: Context, problem: str) -> None:
     """One malformed part of a protocol, ``problem`` naming its path."""
     api.fail(problem, context, code=errorcodes.PROTOCOL)
@@ -136,6 +196,24 @@ def handler_arity(
     else:
         accepts = "no arguments"
     api.fail(f"{_capitalized(handler)} must accept {accepts}", context, code=ARG_TYPE)
+
+
+def handler_is_method(
+    api: CheckerPluginInterface,
+    context: Context,
+    handler: str,
+    parameters: Sequence[str],
+    registration: str,
+) -> None:
+    """A method decorated in its class body: pursocket would call it without ``self``."""
+    count = len(parameters)
+    api.fail(
+        f"{_capitalized(handler)} is a method: pursocket calls it with {count} positional "
+        f"argument{'s' if count > 1 else ''} ({', '.join(parameters)}) and no self; "
+        f"register the bound method instead, e.g. {registration} in __init__",
+        context,
+        code=ARG_TYPE,
+    )
 
 
 def handler_parameter(

@@ -12,10 +12,17 @@ from collections.abc import Callable
 
 from mypy.nodes import Expression
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
-from mypy.types import Instance, Type, TypedDictType, get_proper_type
+from mypy.types import AnyType, Instance, Type, TypedDictType, TypeOfAny, get_proper_type
 
 from pursocket_mypy import messages
-from pursocket_mypy.handles import as_base, is_any, literal_names, literal_type, protocol_of
+from pursocket_mypy.handles import (
+    as_base,
+    forwards_star_arguments,
+    is_any,
+    literal_names,
+    names_type,
+    protocol_of,
+)
 from pursocket_mypy.protocol_types import ProtocolProblems, ProtocolView, protocol_view
 
 
@@ -50,17 +57,18 @@ def namespace_hook(base: str, handle_class: str) -> Callable[[MethodContext], Ty
     def narrow(ctx: MethodContext) -> Type:
         default = ctx.default_return_type
         protocol = protocol_of(ctx.type, base)
-        if protocol is None or not ctx.args or len(ctx.args[0]) != 1:
-            return default
-        name = checked_namespace(ctx.api, protocol, ctx.args[0][0], ctx.arg_types[0][0])
         handle = get_proper_type(default)
         if (
-            name is None
+            protocol is None
+            or not ctx.args
+            or len(ctx.args[0]) != 1
+            or forwards_star_arguments(ctx.context)
             or not isinstance(handle, Instance)
             or handle.type.fullname != handle_class
             or len(handle.args) < 2
         ):
             return default
+        name = checked_namespace(ctx.api, protocol, ctx.args[0][0], ctx.arg_types[0][0])
         # A server namespace's third argument, its state, comes from ``state=``.
         return handle.copy_modified(args=[handle.args[0], name, *handle.args[2:]])
 
@@ -84,8 +92,6 @@ def connect_hook(handle_class: str) -> Callable[[FunctionContext | MethodContext
         if protocol is None:
             return default
         name = checked_namespace(ctx.api, protocol, ctx.args[2][0], ctx.arg_types[2][0])
-        if name is None:
-            return default
         return _with_inner_instance(default, handle.copy_modified(args=[handle.args[0], name]))
 
     return narrow
@@ -93,26 +99,28 @@ def connect_hook(handle_class: str) -> Callable[[FunctionContext | MethodContext
 
 def checked_namespace(
     api: CheckerPluginInterface, protocol: ProtocolView, expression: Expression, typ: Type
-) -> Type | None:
-    """The ``Literal`` type of a namespace name the protocol declares, or ``None``.
+) -> Type:
+    """The ``Literal`` type of a namespace name the protocol declares, for a handle.
 
-    Reports a name that is not literal (unless ``Any``) or not declared.
+    Reports a name that is not literal (unless ``Any``) or not declared, and then gives
+    ``Any`` marked as standing for an error: calls on that handle stay permissive and
+    are not reported again as calls on an unreadable handle.
     """
     names = literal_names(expression, typ)
-    if names is None:
-        if not is_any(typ):
-            messages.not_literal(
-                api,
-                expression,
-                "The namespace name",
-                f'the namespaces of protocol "{protocol.name}"',
-                typ,
-            )
-        return None
-    unknown = [name for name in names if not protocol.has_namespace(name)]
+    if names is None and not is_any(typ):
+        messages.not_literal(
+            api,
+            expression,
+            "The namespace name",
+            f'the namespaces of protocol "{protocol.name}"',
+            typ,
+        )
+    unknown = [name for name in names or [] if not protocol.has_namespace(name)]
     for name in unknown:
         messages.unknown_namespace(api, expression, protocol.name, name, protocol.namespace_names())
-    return None if unknown else literal_type(typ)
+    if names is None or unknown:
+        return AnyType(TypeOfAny.from_error)
+    return names_type(api, names)
 
 
 def _inner_instance(typ: Type, fullname: str) -> Instance | None:

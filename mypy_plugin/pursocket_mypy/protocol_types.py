@@ -104,6 +104,18 @@ class NamespaceView:
         """The declared ``auth`` type; ``None`` if the namespace declares no ``auth`` key."""
         return self._typed_dict.items.get(AUTH_KEY)
 
+    def is_well_formed(self) -> bool:
+        """Whether every key is a direction (or auth) holding what it should.
+
+        Calls on a malformed namespace are not checked: the problem was reported where
+        the ``Server``/``Client`` was created, and "Unknown event" at every call would
+        only repeat it.
+        """
+        return all(
+            key == AUTH_KEY or (key in DIRECTIONS and typed_dict(declared) is not None)
+            for key, declared in self._typed_dict.items.items()
+        )
+
     def _events(self, direction: Direction) -> TypedDictType | None:
         declared = self._typed_dict.items.get(direction)
         return typed_dict(declared) if declared is not None else None
