@@ -128,6 +128,21 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             return self.not_handled
         return await super()._trigger_event(event, namespace, *args)
 
+    def forget_acknowledgement(self, sid: str, callback: Callable[..., Any]) -> None:
+        """Drop ``callback``, registered for an ACK from ``sid`` that will not be awaited.
+
+        python-socketio keeps each emit's callback in its manager until the ACK comes
+        or the connection ends. The newest entries are looked at first: the one to
+        drop was registered by the emit that just returned.
+        """
+        waiting = self.manager.callbacks.get(sid)
+        if not waiting:
+            return
+        for ack_id, stored in reversed(waiting.items()):
+            if stored is callback:
+                del waiting[ack_id]
+                return
+
     def _engineio_server_class(self) -> Callable[..., engineio.AsyncServer]:
         return functools.partial(EngineIOServer, log=self._pursocket_log)
 

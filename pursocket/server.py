@@ -27,7 +27,7 @@ from pursocket._sio_server import ServerRoute, SocketIOServer
 from pursocket._state import StateCell
 from pursocket._tasks import InOrder
 from pursocket._typing import CallHandlerDecorator, GuardDecorator, MsgHandlerDecorator
-from pursocket.errors import CallError, ConnectionRefused, ProtocolError
+from pursocket.errors import CallError, CallTimeout, ConnectionRefused, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
 from pursocket.reasons import DisconnectReason
 from pursocket.validation import (
@@ -534,12 +534,22 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
                 "disconnected", "the client has disconnected", namespace=spec.namespace, event=event
             )
 
+        sent: list[Callable[..., None]] = []
+
         async def send(on_ack: Callable[..., None]) -> None:
+            sent.append(on_ack)
             await self._sio.emit(
                 event, (payload,), to=self.sid, namespace=self.namespace.path, callback=on_ack
             )
 
-        return await self._pending.call(self.sid, spec, send, timeout, validators.response)
+        try:
+            return await self._pending.call(self.sid, spec, send, timeout, validators.response)
+        except (CallTimeout, CallError):
+            # An unanswered Call leaves its callback in python-socketio's manager until
+            # the connection ends: drop it, so a long-lived connection cannot pile them up.
+            for on_ack in sent:
+                self._sio.forget_acknowledgement(self.sid, on_ack)
+            raise
 
     async def broadcast_except_sender(self, event: str, payload: Any) -> None:
         """Send the s2c Msg ``event`` to every client in the namespace but this one.

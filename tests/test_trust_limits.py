@@ -188,3 +188,28 @@ async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(serve:
         assert attacker._ws.close_code == 1009  # uvicorn's "message too big", not pursocket's
     finally:
         await attacker.close()
+
+
+async def test_unanswered_server_calls_leave_no_callback_behind(serve: Any) -> None:
+    server = forms_server()
+    connected = Inbox()
+    server.namespace("forms").on_connect(connected.put)
+    running = await serve(server)
+    silent = await raw_client(running.url)
+    never = asyncio.Event()
+
+    async def ask(request: Any) -> None:
+        await never.wait()
+
+    silent.on("ask", ask, namespace="/forms")
+    try:
+        [conn] = await connected.wait_for(1)
+        outcomes = await asyncio.gather(
+            *(conn.call("ask", None, timeout=0.5) for _ in range(200)), return_exceptions=True
+        )
+        assert {type(outcome).__name__ for outcome in outcomes} == {"CallTimeout"}
+        # Only python-socketio's id counter is left for this connection.
+        assert list(server.sio.manager.callbacks[conn.sid]) == [0]
+    finally:
+        never.set()
+        await silent.disconnect()

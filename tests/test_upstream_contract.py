@@ -356,3 +356,18 @@ def test_a_missing_attribute_fails_naming_it() -> None:
         "python-socketio changed `AsyncServer._binary_packet`: pursocket's use of "
         "`AsyncServer._binary_packet` needs review (an instance no longer has it)"
     )
+
+
+def test_the_manager_keeps_ack_callbacks_where_pursocket_drops_them() -> None:
+    # SocketIOServer.forget_acknowledgement deletes a timed-out Call's callback from
+    # manager.callbacks[sid], where python-socketio's emit(callback=...) stores it.
+    manager = socketio.AsyncManager()
+
+    def callback(*args: Any) -> None:
+        pass
+
+    ack_id = manager._generate_ack_id("sid", callback)
+    stored = getattr(manager, "callbacks", {}).get("sid", {})
+    assert stored.get(ack_id) is callback, review_message(
+        SOCKETIO, "AsyncManager.callbacks", "clean-up", "callbacks are kept elsewhere"
+    )
