@@ -43,6 +43,7 @@ __all__ = [
     "PursocketPacket",
     "packet_class",
     "refuse_serializer",
+    "utf8_length",
 ]
 
 #: The most binary attachments one packet may announce; each is a separate message,
@@ -78,6 +79,16 @@ _BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 class MalformedPacket(ValueError):
     """Input that is not a well-formed Socket.IO packet; the message says what is wrong."""
+
+
+def utf8_length(text: str, at_least: int) -> int:
+    """The length of ``text`` in UTF-8 bytes, exact when it exceeds ``at_least``.
+
+    Encodes only text that could be that long (a character takes at most 4 bytes).
+    """
+    if len(text) * 4 <= at_least or text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _outside_strings(text: str) -> str:
@@ -149,6 +160,9 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
     #: no limit). Each attachment is its own message, so without a total a peer
     #: could make the receiver buffer up to MAX_ATTACHMENTS messages per packet.
     max_attachment_bytes: int | None = None
+    #: The most UTF-8 bytes the auth of a CONNECT packet may take (``None``: no limit).
+    #: A larger auth is not decoded: the packet carries a ``rejection`` instead.
+    max_auth_bytes: int | None = None
 
     def __init__(
         self,
@@ -240,6 +254,15 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
             self.data = _loads(body, MAX_DEPTH + 1) if body else []
             if not isinstance(self.data, list):
                 raise MalformedPacket("an ACK packet's data must be a JSON array")
+        elif (
+            packet_type == sio_packet.CONNECT
+            and self.max_auth_bytes is not None
+            and utf8_length(body, self.max_auth_bytes) > self.max_auth_bytes
+        ):
+            self.rejection = (
+                f"the connect auth is more than {self.max_auth_bytes} bytes of JSON, the most "
+                "this server accepts (Server(max_auth_bytes=...))"
+            )
         elif body:
             self.data = _loads(body, MAX_DEPTH)
         return attachments
@@ -338,6 +361,7 @@ def packet_class(
     validators: Mapping[tuple[str, Direction, str], EventValidators],
     receives: Direction,
     max_attachment_bytes: int | None,
+    max_auth_bytes: int | None = None,
 ) -> type[PursocketPacket]:
     """A :class:`PursocketPacket` subclass for the side that receives ``receives`` events."""
     inbound = {
@@ -357,6 +381,7 @@ def packet_class(
             "inbound": inbound,
             "text_only": text_only,
             "max_attachment_bytes": max_attachment_bytes,
+            "max_auth_bytes": max_auth_bytes,
         },
     )
 

@@ -31,9 +31,10 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import payload as eio_payload
 
+from pursocket._codec import utf8_length
 from pursocket._logging import LogLimiter, current_connection
 
-__all__ = ["EngineIOServer", "utf8_length"]
+__all__ = ["EngineIOServer"]
 
 #: The Engine.IO packet types (open, close, ping, pong, message, upgrade, noop).
 _PACKET_TYPES = frozenset("0123456")
@@ -57,16 +58,6 @@ def is_engineio_text(frame: str) -> bool:
     return frame[0] in _PACKET_TYPES and (
         len(frame) == 1 or frame[1] in _ASCII_DIGITS or frame[1:] == "probe"
     )
-
-
-def utf8_length(text: str, at_least: int) -> int:
-    """The length of ``text`` in UTF-8 bytes, exact when it exceeds ``at_least``.
-
-    Encodes only text that could be that long (a character takes at most 4 bytes).
-    """
-    if len(text) * 4 <= at_least or text.isascii():
-        return len(text)
-    return len(text.encode("utf-8", "surrogatepass"))
 
 
 class MalformedBody(eio_exceptions.EngineIOError):  # type: ignore[misc]

@@ -164,10 +164,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             message = (
                 f'Unknown namespace "{path}"; protocol {specs[0].protocol_name} declares {declared}'
             )
-            await self._send_packet(
-                eio_sid,
-                self.packet_class(packet.CONNECT_ERROR, data={"message": message}, namespace=path),
-            )
+            await self._pursocket_refuse(eio_sid, path, message)
             return
         if data is not None and not data:
             # python-socketio hands a falsy auth ({}, 0, "") to the connect handler as None.
@@ -177,6 +174,13 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     def _pursocket_knows_namespace(self, path: str) -> bool:
         """Whether handlers for the undeclared namespace ``path`` are registered on this object."""
         return path in self.handlers or path in self.namespace_handlers
+
+    async def _pursocket_refuse(self, eio_sid: str, path: str, message: str) -> None:
+        """Refuse a connection to ``path`` with a CONNECT_ERROR packet carrying ``message``."""
+        await self._send_packet(
+            eio_sid,
+            self.packet_class(packet.CONNECT_ERROR, data={"message": message}, namespace=path),
+        )
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
@@ -203,6 +207,18 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         pkt = self.packet_class(encoded_packet=data)
         kind = pkt.packet_type
         if kind == packet.CONNECT:
+            if pkt.rejection is not None:  # an auth too large to decode
+                path = pkt.namespace or "/"
+                self._pursocket_log.log(
+                    logging.WARNING,
+                    f"eio {eio_sid}",
+                    'Refused a connection of Engine.IO session %s to "%s": %s',
+                    eio_sid,
+                    path,
+                    pkt.rejection,
+                )
+                await self._pursocket_refuse(eio_sid, path, pkt.rejection)
+                return
             await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
         elif kind == packet.DISCONNECT:
             await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)

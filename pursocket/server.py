@@ -50,6 +50,9 @@ HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 #: python-engineio's default ``max_http_buffer_size``: the largest message a client may send.
 DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
 
+#: The default ``max_auth_bytes``: the most UTF-8 bytes of JSON a client's connect auth may take.
+DEFAULT_MAX_AUTH_BYTES = 16_384
+
 
 class Server(Generic[ProtocolT]):
     """A Socket.IO server that speaks one protocol.
@@ -71,6 +74,12 @@ class Server(Generic[ProtocolT]):
     of the same connection finish first. ``ordered=True`` handles each connection's
     events one after another, in the order they arrived (events of different
     connections still run concurrently).
+
+    ``max_auth_bytes`` (default 16,384) bounds the JSON of the ``auth`` a client
+    sends when it connects to a namespace, in UTF-8 bytes, before it is decoded: a
+    larger one is refused with a CONNECT_ERROR packet saying so, and no handler runs.
+    ``max_http_buffer_size`` (python-engineio's, default 1,000,000) bounds every
+    message.
     """
 
     def __init__(
@@ -80,6 +89,7 @@ class Server(Generic[ProtocolT]):
         validate: bool = True,
         validate_outgoing: bool = False,
         ordered: bool = False,
+        max_auth_bytes: int = DEFAULT_MAX_AUTH_BYTES,
         **options: Any,
     ) -> None:
         self.protocol = protocol
@@ -99,6 +109,7 @@ class Server(Generic[ProtocolT]):
             validators,
             Direction.C2S,
             max_attachment_bytes=self._max_message_bytes,
+            max_auth_bytes=max_auth_bytes,
         )
         options["namespaces"] = [spec.path for spec in self.model.namespaces.values()]
         self._pending = PendingCalls()

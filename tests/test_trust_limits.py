@@ -9,8 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from pursocket import Client, ConnectError
 from pursocket._logging import LogLimiter
 from tests.conftest import Inbox
+from tests.protocol_forms import FormsProtocol
 from tests.test_trust_faults import forms_server, healthy
 from tests.trust_helpers import RawSocket, pursocket_records, raw_client
 
@@ -213,3 +215,35 @@ async def test_unanswered_server_calls_leave_no_callback_behind(serve: Any) -> N
     finally:
         never.set()
         await silent.disconnect()
+
+
+async def test_connect_auth_has_its_own_much_smaller_size_limit(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server(max_auth_bytes=8_000)
+    seen = Inbox()
+    server.namespace("forms").on_connect(lambda conn: seen.put(conn.auth))
+    running = await serve(server)
+    refused = Client(FormsProtocol, reconnection=False)
+    refused.namespace("forms")
+    # 4,000 two-byte characters: 8,000 bytes of UTF-8 and more of JSON, in 4,012 characters.
+    with pytest.raises(ConnectError) as error:
+        await refused.connect(running.url, auth={"token": "é" * 4_000})
+    reason = (
+        "the connect auth is more than 8000 bytes of JSON, the most this server accepts "
+        "(Server(max_auth_bytes=...))"
+    )
+    assert error.value.message == f'The server refused namespace "forms": {reason}'
+    accepted = Client(FormsProtocol, reconnection=False)
+    accepted.namespace("forms")
+    async with accepted:
+        await accepted.connect(running.url, auth={"token": "é" * 3_000})
+        assert await seen.wait_for(1) == [{"token": "é" * 3_000}]
+    [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert line.endswith(f'to "/forms": {reason}')
+
+
+def test_the_default_auth_limit_is_16_kib() -> None:
+    server = forms_server()
+    assert server.sio.packet_class.max_auth_bytes == 16_384
+    assert server.sio.eio.max_http_buffer_size == 1_000_000
