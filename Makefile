@@ -4,12 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python bench clean
+.PHONY: test-upstream demo test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python bench clean
+
+# The development tools are pyproject.toml's dependency group "test" (PEP 735), which
+# pip installs from version 25.1 on: every venv upgrades pip first.
+PIP_FOR_GROUPS := 'pip>=25.1'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,server]'
+	$(PY) -m pip install -q --upgrade $(PIP_FOR_GROUPS)
+	$(PY) -m pip install -q -e '.[server]' --group test
 	touch $(STAMP)
 
 # The official npm socket.io packages (package.json): interop tests and the chat page use them.
@@ -76,8 +80,8 @@ PYTHON_OLDEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python
 OLDEST_PY_VENV := .venv-python-oldest
 $(OLDEST_PY_VENV)/.installed: pyproject.toml
 	$(PYTHON_OLDEST) -m venv $(OLDEST_PY_VENV)
-	$(OLDEST_PY_VENV)/bin/python -m pip install -q --upgrade pip
-	$(OLDEST_PY_VENV)/bin/python -m pip install -q -e '.[test,server]'
+	$(OLDEST_PY_VENV)/bin/python -m pip install -q --upgrade $(PIP_FOR_GROUPS)
+	$(OLDEST_PY_VENV)/bin/python -m pip install -q -e '.[server]' --group test
 	touch $@
 
 ifeq ($(PYTHON_OLDEST),)
@@ -101,5 +105,22 @@ bench: $(STAMP) $(NPM_STAMP)
 	$(PY) bench/soak.py
 	$(PY) bench/mypy_scale.py --repeat 7
 
+# The runtime tests against the newest python-socketio and python-engineio on PyPI
+# (or the releases UPSTREAM names, e.g. UPSTREAM="python-socketio==5.17.1
+# python-engineio==4.14.0"), whatever pyproject.toml's ranges say, in a venv made
+# afresh each time. Not part of `make test`: run it before widening those ranges, and
+# widen them only as far as it passes. tests/test_upstream_contract.py names each
+# private upstream method pursocket overrides, should one have changed.
+UPSTREAM_VENV := .venv-upstream
+UPSTREAM ?= python-socketio[asyncio_client] python-engineio
+test-upstream: $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
+	rm -rf $(UPSTREAM_VENV)
+	$(PYTHON) -m venv $(UPSTREAM_VENV)
+	$(UPSTREAM_VENV)/bin/python -m pip install -q --upgrade $(PIP_FOR_GROUPS)
+	$(UPSTREAM_VENV)/bin/python -m pip install -q -e '.[server]' --group test
+	$(UPSTREAM_VENV)/bin/python -m pip install -q --upgrade $(foreach spec,$(UPSTREAM),'$(spec)')
+	$(UPSTREAM_VENV)/bin/python -m pip list 2>/dev/null | grep -E '^python-(socketio|engineio) '
+	$(UPSTREAM_VENV)/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_bench_runtime.py
+
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) node_modules .mypy_cache .pytest_cache examples/chat/build
+	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) $(UPSTREAM_VENV) node_modules .mypy_cache .pytest_cache examples/chat/build

@@ -166,8 +166,10 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             )
             await self._pursocket_refuse(eio_sid, path, message)
             return
-        if data is not None and not data:
-            # python-socketio hands a falsy auth ({}, 0, "") to the connect handler as None.
+        if data is not None and not data and path in self._pursocket_routes:
+            # python-socketio hands a falsy auth ({}, 0, "") to the connect handler as
+            # None; a pursocket namespace gets it as sent (the escape hatch's handlers
+            # get python-socketio's behaviour).
             data = _FalsyAuth(data)
         await super()._handle_connect(eio_sid, namespace, data)
 

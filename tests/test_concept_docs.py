@@ -187,7 +187,8 @@ def test_pages_type_check_with_the_plugin(tmp_path: Path) -> None:
     config = tmp_path / "mypy.ini"
     config.write_text("[mypy]\nstrict = True\nplugins = pursocket_mypy\n")
     files = []
-    for page in ("README.md", "protocol.md", "server.md", "client.md"):
+    pages = ("README.md", "protocol.md", "server.md", "client.md", "cors.md", "logging.md")
+    for page in (*pages, "fastapi.md"):
         path = tmp_path / f"page_{page.removesuffix('.md').lower()}.py"
         path.write_text("\n".join(blocks(page)))
         files.append(str(path))
