@@ -21,7 +21,7 @@ from socketio import packet
 from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._engine import EngineIOServer
 from pursocket._logging import LogLimiter
-from pursocket._tasks import InOrder, run
+from pursocket._tasks import InFlight, InOrder, run
 from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
 
 __all__ = ["ServerRoute", "SocketIOServer"]
@@ -56,6 +56,9 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
       one rate-limited log line, instead of a traceback per packet (and instead of
       wedging the connection, for a bad binary attachment).
     * With ``in_order``, each connection's events run one after another.
+    * ``in_flight`` bounds how many events of one connection are handled (or queued
+      in order) at a time; at the bound, that connection is not read from until one
+      of its handlers finishes.
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         routes: Mapping[str, ServerRoute],
         log: LogLimiter,
         in_order: InOrder | None,
+        in_flight: InFlight,
         **options: Any,
     ) -> None:
         # Set first: python-socketio's __init__ builds the Engine.IO server, which shares it.
@@ -71,6 +75,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         super().__init__(**options)
         self._pursocket_routes = routes
         self._pursocket_in_order = in_order
+        self._pursocket_in_flight = in_flight
         self._pursocket_reports_events = False
         self._pursocket_admin: Any = None
         for path, route in routes.items():
@@ -147,6 +152,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         return functools.partial(EngineIOServer, log=self._pursocket_log)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
+        self._pursocket_in_flight.end(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
         socket = self.eio.sockets.get(eio_sid)
         if socket is not None and not socket.upgraded:
@@ -260,7 +266,11 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         if self._pursocket_reports_events and isinstance(event, str):
             # The Admin UI's instrumentation wraps _trigger_event to report each event.
             await self._trigger_event(event, path, sid, *pkt.data[1:])
-        run(route.receive(sid, eio_sid, pkt), self._pursocket_in_order, sid)
+        try:
+            job = await self._pursocket_in_flight.admit(eio_sid, route.receive(sid, eio_sid, pkt))
+        except ConnectionError:  # the connection ended while its reading was paused
+            return
+        run(job, self._pursocket_in_order, sid)
 
 
 class _FalsyAuth:

@@ -67,3 +67,56 @@ def run(job: Coroutine[Any, Any, Any], in_order: InOrder | None, key: str) -> No
         spawn(job)
     else:
         in_order.submit(key, job)
+
+
+class InFlight:
+    """At most ``limit`` events of one connection handled at a time; the next one waits.
+
+    The caller awaits :meth:`admit` before starting an event's handling, so a
+    connection at its limit is no longer read from until one of its handlers
+    finishes: the peer's further packets wait in the network, not in the server's
+    memory. Each admission costs a dictionary lookup and a counter.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"max_in_flight must be at least 1, got {limit!r}")
+        self.limit = limit
+        self._counts: dict[str, int] = {}
+        self._room: dict[str, asyncio.Future[None]] = {}
+
+    async def admit(self, key: str, job: Coroutine[Any, Any, Any]) -> Coroutine[Any, Any, Any]:
+        """Wait until ``key`` has a free slot; return ``job`` wrapped to free it when done.
+
+        Raises ``ConnectionError`` (closing ``job``) if ``key`` ends while waiting.
+        """
+        while self._counts.get(key, 0) >= self.limit:
+            room = self._room.get(key)
+            if room is None:
+                room = self._room[key] = asyncio.get_running_loop().create_future()
+            try:
+                await room
+            except ConnectionError:
+                job.close()
+                raise
+        self._counts[key] = self._counts.get(key, 0) + 1
+        return self._run(key, job)
+
+    async def _run(self, key: str, job: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            return await job
+        finally:
+            count = self._counts.get(key, 0) - 1
+            if count > 0:
+                self._counts[key] = count
+            else:
+                self._counts.pop(key, None)
+            room = self._room.pop(key, None)
+            if room is not None and not room.done():
+                room.set_result(None)
+
+    def end(self, key: str) -> None:
+        """``key``'s connection has ended: whoever waits for a slot stops waiting."""
+        room = self._room.pop(key, None)
+        if room is not None and not room.done():
+            room.set_exception(ConnectionError("the connection has ended"))

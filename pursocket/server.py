@@ -25,7 +25,7 @@ from pursocket._namespace import NamespaceBase
 from pursocket._outgoing import OutgoingEvents
 from pursocket._sio_server import ServerRoute, SocketIOServer
 from pursocket._state import StateCell
-from pursocket._tasks import InOrder
+from pursocket._tasks import InFlight, InOrder
 from pursocket._typing import CallHandlerDecorator, GuardDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, CallTimeout, ConnectionRefused, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
@@ -49,6 +49,9 @@ HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
 #: python-engineio's default ``max_http_buffer_size``: the largest message a client may send.
 DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
+
+#: The default ``max_in_flight``: events of one connection handled at a time.
+DEFAULT_MAX_IN_FLIGHT = 100
 
 #: The default ``max_auth_bytes``: the most UTF-8 bytes of JSON a client's connect auth may take.
 DEFAULT_MAX_AUTH_BYTES = 16_384
@@ -80,6 +83,13 @@ class Server(Generic[ProtocolT]):
     larger one is refused with a CONNECT_ERROR packet saying so, and no handler runs.
     ``max_http_buffer_size`` (python-engineio's, default 1,000,000) bounds every
     message.
+
+    ``max_in_flight`` (default 100) bounds how many events of one connection are
+    being handled (or wait their turn with ``ordered``) at a time. At the bound the
+    server stops reading from that connection until one of its handlers finishes:
+    nothing is dropped, the client's further packets wait in the network. A handler
+    that awaits ``conn.call(...)`` on its own connection while that connection is at
+    the bound waits for the Call's timeout, since the answer is not read either.
     """
 
     def __init__(
@@ -90,6 +100,7 @@ class Server(Generic[ProtocolT]):
         validate_outgoing: bool = False,
         ordered: bool = False,
         max_auth_bytes: int = DEFAULT_MAX_AUTH_BYTES,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         **options: Any,
     ) -> None:
         self.protocol = protocol
@@ -131,7 +142,11 @@ class Server(Generic[ProtocolT]):
         #: The underlying ``socketio.AsyncServer``: the escape hatch for anything
         #: pursocket does not wrap. Events emitted through it bypass the protocol.
         self.sio: socketio.AsyncServer = SocketIOServer(
-            routes=routes, log=log, in_order=InOrder() if ordered else None, **options
+            routes=routes,
+            log=log,
+            in_order=InOrder() if ordered else None,
+            in_flight=InFlight(max_in_flight),
+            **options,
         )
 
     def namespace(

@@ -247,3 +247,63 @@ def test_the_default_auth_limit_is_16_kib() -> None:
     server = forms_server()
     assert server.sio.packet_class.max_auth_bytes == 16_384
     assert server.sio.eio.max_http_buffer_size == 1_000_000
+
+
+async def test_a_connection_at_its_in_flight_bound_is_not_read_until_a_handler_finishes(
+    serve: Any,
+) -> None:
+    server = forms_server(max_in_flight=3)
+    started, release = Inbox(), asyncio.Event()
+
+    @server.namespace("forms").on("number")
+    async def number(conn: Any, value: int) -> None:
+        started.put(value)
+        await release.wait()
+
+    running = await serve(server)
+    flooder = await raw_client(running.url)
+    bystander = await raw_client(running.url)
+    try:
+        for value in range(20):
+            await flooder.emit("number", value, namespace="/forms")
+        answer = asyncio.ensure_future(
+            flooder.call("lookup", "after the flood", namespace="/forms", timeout=10)
+        )
+        assert await started.wait_for(3) == [0, 1, 2]
+        # The server goes on serving others, and reads nothing more from the flooder.
+        for _ in range(3):
+            assert await bystander.call("lookup", "x", namespace="/forms", timeout=5)
+        assert started.items == [0, 1, 2] and not answer.done()
+        release.set()
+        assert await started.wait_for(20) == list(range(20))
+        assert await answer == {"name": "after the flood"}
+    finally:
+        release.set()
+        await flooder.disconnect()
+        await bystander.disconnect()
+
+
+async def test_a_paused_connection_that_goes_away_is_cleaned_up(serve: Any) -> None:
+    server = forms_server(max_in_flight=1, ping_interval=0.2, ping_timeout=0.2)
+    started, gone, release = Inbox(), Inbox(), asyncio.Event()
+    forms = server.namespace("forms")
+    forms.on_disconnect(lambda conn, reason: gone.put(reason.value))
+
+    @forms.on("number")
+    async def number(conn: Any, value: int) -> None:
+        started.put(value)
+        await release.wait()
+
+    running = await serve(server)
+    flooder = await RawSocket.open(running.url)
+    try:
+        for value in range(5):
+            await flooder.send(f'2/forms,["number",{value}]')
+        assert await started.wait_for(1) == [0]
+        await flooder.close()
+        assert await gone.wait_for(1) in (["ping timeout"], ["transport close"])
+        release.set()
+        await healthy(running.url)
+        assert started.items == [0] and server.namespace("forms").connections() == ()
+    finally:
+        release.set()
