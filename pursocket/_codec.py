@@ -303,6 +303,11 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
             return
         self.data = [event, *(_decode_any(argument) for argument in arguments[1:])]
 
+    @property
+    def attachment_bytes(self) -> int:
+        """The bytes of the binary attachments received so far."""
+        return self._attachment_bytes
+
     def add_attachment(self, attachment: Any) -> bool:
         """Take the next binary attachment; ``True`` once the packet is complete."""
         if not isinstance(attachment, bytes):

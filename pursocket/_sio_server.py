@@ -21,7 +21,8 @@ from socketio import packet
 from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._engine import EngineIOServer
 from pursocket._logging import LogLimiter
-from pursocket._tasks import InFlight, InOrder, run
+from pursocket._parked import DEFAULT_PARKED_TOTAL_BYTES, ParkedPackets
+from pursocket._tasks import InFlight, InOrder, run, spawn
 from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
 
 __all__ = ["ServerRoute", "SocketIOServer"]
@@ -76,6 +77,10 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_routes = routes
         self._pursocket_in_order = in_order
         self._pursocket_in_flight = in_flight
+        self._pursocket_parked = ParkedPackets(
+            self._pursocket_parked_too_long,
+            total_bytes=max(DEFAULT_PARKED_TOTAL_BYTES, 4 * self.eio.max_http_buffer_size),
+        )
         self._pursocket_reports_events = False
         self._pursocket_admin: Any = None
         for path, route in routes.items():
@@ -153,6 +158,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
         self._pursocket_in_flight.end(eio_sid)
+        self._pursocket_parked.drop(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
         socket = self.eio.sockets.get(eio_sid)
         if socket is not None and not socket.upgraded:
@@ -183,6 +189,18 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         """Whether handlers for the undeclared namespace ``path`` are registered on this object."""
         return path in self.handlers or path in self.namespace_handlers
 
+    def _pursocket_parked_too_long(self, eio_sid: str) -> None:
+        self._pursocket_parked.drop(eio_sid)
+        self._pursocket_log.log(
+            logging.WARNING,
+            f"eio {eio_sid}",
+            "Closing the connection of Engine.IO session %s: a binary packet waited more "
+            "than %g s for its attachments",
+            eio_sid,
+            self._pursocket_parked.seconds,
+        )
+        spawn(self.eio.disconnect(eio_sid))
+
     async def _pursocket_refuse(self, eio_sid: str, path: str, message: str) -> None:
         """Refuse a connection to ``path`` with a CONNECT_ERROR packet carrying ``message``."""
         await self._send_packet(
@@ -194,7 +212,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         try:
             await self._pursocket_message(eio_sid, data)
         except Exception as exc:  # whatever a peer sends, it gets no traceback in the log
-            self._binary_packet.pop(eio_sid, None)
+            self._pursocket_parked.drop(eio_sid)
             reason = str(exc) if isinstance(exc, MalformedPacket) else repr(exc)
             self._pursocket_log.log(
                 logging.WARNING,
@@ -206,11 +224,10 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.eio.disconnect(eio_sid)
 
     async def _pursocket_message(self, eio_sid: str, data: Any) -> None:
-        pending = self._binary_packet.get(eio_sid)
-        if pending is not None:
-            if pending.add_attachment(data):
-                del self._binary_packet[eio_sid]
-                await self._pursocket_complete(eio_sid, pending)
+        if self._pursocket_parked.waiting(eio_sid):
+            complete = self._pursocket_parked.add(eio_sid, data)
+            if complete is not None:
+                await self._pursocket_complete(eio_sid, complete)
             return
         pkt = self.packet_class(encoded_packet=data)
         kind = pkt.packet_type
@@ -235,7 +252,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         elif kind in (packet.BINARY_EVENT, packet.BINARY_ACK):
             if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/") is None:
                 raise MalformedPacket("a binary packet for a namespace it has not connected")
-            self._binary_packet[eio_sid] = pkt
+            self._pursocket_parked.park(eio_sid, pkt)
         else:
             raise MalformedPacket(f"a client may not send {packet.packet_names[kind]} packets")
 

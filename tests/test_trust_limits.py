@@ -307,3 +307,51 @@ async def test_a_paused_connection_that_goes_away_is_cleaned_up(serve: Any) -> N
         assert started.items == [0] and server.namespace("forms").connections() == ()
     finally:
         release.set()
+
+
+PLACEHOLDERS = '[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]'
+
+
+async def test_a_binary_packet_waits_for_its_attachments_a_bounded_time(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server()
+    server.sio._pursocket_parked.seconds = 0.3  # 30 s by default
+    running = await serve(server)
+    parked = await RawSocket.open(running.url)
+    try:
+        await parked.send(f'52-/forms,["anything",{PLACEHOLDERS}]')
+        await parked.send_bytes(b"\x01" * 1_000)  # one of the two attachments
+        assert await parked.closed_by_server()
+    finally:
+        await parked.close()
+    await healthy(running.url)
+    [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert line.endswith(": a binary packet waited more than 0.3 s for its attachments")
+
+
+async def test_binary_packets_waiting_on_all_connections_are_bounded_in_bytes(
+    serve: Any,
+) -> None:
+    server = forms_server(max_http_buffer_size=100_000)
+    server.sio._pursocket_parked.total_bytes = 100_000  # 64 MB by default
+    blobs = Inbox()
+    server.namespace("forms").on("anything")(lambda conn, value: blobs.put(value))
+    running = await serve(server)
+    first = await RawSocket.open(running.url)
+    second = await RawSocket.open(running.url)
+    bystander = await raw_client(running.url)
+    try:
+        await first.send(f'52-/forms,["anything",{PLACEHOLDERS}]')
+        await first.send_bytes(b"\x01" * 60_000)
+        # A round trip on another connection: the server has read the frame sent before.
+        assert await bystander.call("lookup", "x", namespace="/forms", timeout=5)
+        await second.send(f'52-/forms,["anything",{PLACEHOLDERS}]')
+        await second.send_bytes(b"\x02" * 50_000)  # within its own 100 kB, not in total
+        assert await second.closed_by_server()
+        await first.send_bytes(b"\x03" * 10_000)
+        assert await blobs.wait_for(1) == [[b"\x01" * 60_000, b"\x03" * 10_000]]
+    finally:
+        await first.close()
+        await second.close()
+        await bystander.disconnect()
