@@ -1,0 +1,214 @@
+"""What the generated typed API costs a type checker: pyright and mypy (no plugin).
+
+Run it with ``.venv/bin/python bench/typed_api_scale.py`` (``--quick`` for a smoke run).
+
+It writes, in a temporary directory, a protocol of N namespaces x E events (half
+client-to-server, half server-to-client; every third event a Call; each event with its
+own payload TypedDict), its typed API module (``pursocket export python``), and two
+modules with the same M call sites spread over every namespace and event:
+
+* ``with_api.py`` calls the generated API: client ``emit``/``call`` and connection
+  ``emit``/``call``, each with a dict-literal payload;
+* ``floor.py`` makes the same calls to plain functions typed directly with the event's
+  payload and result (``async def ns3_event4(payload: Ns3Event4) -> bool``): what a
+  checker needs at least to check those call sites, with no overloads at all.
+
+pyright and mypy (``--strict``, no plugin, a fresh cache each run) check each module,
+alternating so that neither always runs first; it prints the median wall and CPU time
+(user + system, of the checker's processes) of each, and their ratio (goal: <= 2); on a
+shared machine the CPU time is the steadier. Last, the time to import the generated module at run time
+(the protocol and pursocket already imported), the best of several fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
+
+SIZE = (50, 40, 5_000)
+QUICK_SIZE = (3, 4, 40)
+
+
+def is_c2s(index: int) -> bool:
+    return index % 2 == 0
+
+
+def is_call(index: int) -> bool:
+    return index % 3 == 0
+
+
+def protocol_source(namespaces: int, events: int) -> str:
+    """A protocol module: ``ns{i}`` namespaces, each with ``events`` events."""
+    lines = ["from typing import TypedDict", "", "from pursocket import Call, Msg", ""]
+    for ns in range(namespaces):
+        fields: dict[str, list[str]] = {"c2s": [], "s2c": []}
+        for index in range(events):
+            payload = f"Ns{ns}Event{index}"
+            lines += [f"class {payload}(TypedDict):", "    seq: int", "    text: str", ""]
+            marker = f"Call[{payload}, bool]" if is_call(index) else f"Msg[{payload}]"
+            fields["c2s" if is_c2s(index) else "s2c"].append(f"    event{index}: {marker}")
+        for direction, declared in fields.items():
+            lines += [f"class Ns{ns}{direction.upper()}(TypedDict):", *declared, ""]
+        lines += [f"class Ns{ns}(TypedDict):", f"    c2s: Ns{ns}C2S", f"    s2c: Ns{ns}S2C", ""]
+    lines += ["class AppProtocol(TypedDict):", *(f"    ns{ns}: Ns{ns}" for ns in range(namespaces))]
+    return "\n".join(lines) + "\n"
+
+
+def sites(namespaces: int, events: int, calls: int) -> list[tuple[int, int, int]]:
+    """(namespace, event, site number) of every call site."""
+    return [(site % namespaces, (site // namespaces) % events, site) for site in range(calls)]
+
+
+def with_api_source(namespaces: int, events: int, calls: int) -> str:
+    lines = ["from scale_app import protocol_api as api", "", "client = api.Client()"]
+    lines += [f'client_ns{ns} = client.namespace("ns{ns}")' for ns in range(namespaces)]
+    for ns in range(namespaces):
+        lines += ["", "", f"async def server_ns{ns}(conn: api.Ns{ns}Connection) -> None:"]
+        lines += _bodies(ns, events, calls, namespaces, api=True, side="server")
+        lines += ["", "", f"async def client_ns{ns}_sites() -> None:"]
+        lines += _bodies(ns, events, calls, namespaces, api=True, side="client")
+    return "\n".join(lines) + "\n"
+
+
+def floor_source(namespaces: int, events: int, calls: int) -> str:
+    lines = ["from scale_app.protocol import *  # noqa: F403", ""]
+    for ns in range(namespaces):
+        for index in range(events):
+            result = "bool" if is_call(index) else "None"
+            lines += [
+                f"async def ns{ns}_event{index}(payload: Ns{ns}Event{index}) -> {result}:",
+                f"    return {'True' if is_call(index) else 'None'}",
+                "",
+            ]
+    for ns in range(namespaces):
+        lines += ["", f"async def server_ns{ns}() -> None:"]
+        lines += _bodies(ns, events, calls, namespaces, api=False, side="server")
+        lines += ["", "", f"async def client_ns{ns}_sites() -> None:"]
+        lines += _bodies(ns, events, calls, namespaces, api=False, side="client")
+    return "\n".join(lines) + "\n"
+
+
+def _bodies(
+    ns: int, events: int, calls: int, namespaces: int, *, api: bool, side: str
+) -> list[str]:
+    body = ["    pass"]
+    for site_ns, index, site in sites(namespaces, events, calls):
+        if site_ns != ns or (side == "client") != is_c2s(index):
+            continue
+        payload = f'{{"seq": {site}, "text": "site {site}"}}'
+        event = f"event{index}"
+        if not api:
+            call = f"ns{ns}_{event}({payload})"
+        else:
+            method = "call" if is_call(index) else "emit"
+            receiver = f"client_ns{ns}" if side == "client" else "conn"
+            call = f'{receiver}.{method}("{event}", {payload})'
+        body.append(f"    ok{site} = await {call}" if is_call(index) else f"    await {call}")
+        if is_call(index):
+            body.append(f"    assert ok{site} is True or ok{site} is False")
+    return body
+
+
+def write_app(directory: Path, namespaces: int, events: int, calls: int) -> None:
+    package = directory / "scale_app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "protocol.py").write_text(protocol_source(namespaces, events))
+    sys.path.insert(0, str(directory))
+    from pursocket import read_protocol
+    from pursocket.exports.python_api import render_python_api
+
+    protocol = importlib.import_module("scale_app.protocol")
+    (package / "protocol_api.py").write_text(render_python_api(read_protocol(protocol.AppProtocol)))
+    (package / "with_api.py").write_text(with_api_source(namespaces, events, calls))
+    (package / "floor.py").write_text(floor_source(namespaces, events, calls))
+    (directory / "mypy.ini").write_text("[mypy]\nstrict = True\n")
+    (directory / "pyrightconfig.json").write_text(json.dumps({"typeCheckingMode": "strict"}))
+
+
+def run_checker(directory: Path, checker: str, module: str, run: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of one checker run over ``module``; it must check clean."""
+    target = f"scale_app/{module}.py"
+    if checker == "pyright":
+        command = [str(PYRIGHT), "--pythonpath", sys.executable, target]
+    else:
+        cache = directory / f"cache-{module}-{run}"
+        command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]
+        command += ["--cache-dir", str(cache), target]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=directory, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if result.returncode != 0:
+        raise SystemExit(f"{checker} found errors in {target}:\n{result.stdout}{result.stderr}")
+    return elapsed, cpu
+
+
+def import_time(directory: Path, tries: int) -> float:
+    """Best time to import the generated module in a fresh interpreter, in seconds."""
+    code = (
+        "import time, pursocket, scale_app.protocol\n"
+        "started = time.perf_counter()\n"
+        "import scale_app.protocol_api\n"
+        "print(time.perf_counter() - started)\n"
+    )
+    times = []
+    for _ in range(tries):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=directory, capture_output=True, text=True, check=True
+        )
+        times.append(float(result.stdout))
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each checker and module")
+    parser.add_argument("--quick", action="store_true", help="a small protocol, one run")
+    args = parser.parse_args()
+    namespaces, events, calls = QUICK_SIZE if args.quick else SIZE
+    repeat = 1 if args.quick else args.repeat
+    with tempfile.TemporaryDirectory(prefix="typed-api-scale-") as tmp:
+        directory = Path(tmp)
+        write_app(directory, namespaces, events, calls)
+        api_lines = len((directory / "scale_app" / "protocol_api.py").read_text().splitlines())
+        print(
+            f"protocol: {namespaces} namespaces x {events} events, {calls} call sites; "
+            f"generated module: {api_lines} lines"
+        )
+        for checker in ("pyright", "mypy"):
+            walls: dict[str, list[float]] = {"with_api": [], "floor": []}
+            cpus: dict[str, list[float]] = {"with_api": [], "floor": []}
+            for run in range(repeat):
+                order = ("with_api", "floor") if run % 2 == 0 else ("floor", "with_api")
+                for module in order:
+                    wall, cpu = run_checker(directory, checker, module, run)
+                    walls[module].append(wall)
+                    cpus[module].append(cpu)
+            for label, times in (("wall", walls), ("CPU ", cpus)):
+                api_median = statistics.median(times["with_api"])
+                floor_median = statistics.median(times["floor"])
+                print(
+                    f"{checker:8} {label} generated API {api_median:6.2f} s   plain typed "
+                    f"functions {floor_median:6.2f} s   ratio {api_median / floor_median:4.2f}   "
+                    f"(median of {repeat})"
+                )
+        best = import_time(directory, 3 if args.quick else 10)
+        print(f"import of the generated module: {best * 1000:.1f} ms (best of fresh interpreters)")
+
+
+if __name__ == "__main__":
+    main()
