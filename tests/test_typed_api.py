@@ -1,11 +1,11 @@
-"""``pursocket export python``: the generated typed API, checked by three checkers and run.
+"""``pursocket export python``: the generated typed API, checked by four checkers and run.
 
 The fixture app in ``typecheck_tests/typed_app`` is a user's project: ``protocol.py``,
 the generated ``protocol_api.py`` (the golden file, kept fresh by ``--check``),
 ``accepted.py`` (no checker may report anything) and ``rejected.py`` (every line
-marked ``# E`` must be reported, and nothing else). pyright runs in strict mode, mypy
-with ``--strict`` and no plugin, and mypy with the ``pursocket_mypy`` plugin, where
-each mistake must be reported exactly once.
+marked ``# E`` must be reported, and nothing else). pyright and basedpyright run in
+strict mode, mypy with ``--strict`` and no plugin, and mypy with the ``pursocket_mypy``
+plugin, where each mistake must be reported once.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "typecheck_tests"
 APP = APPS / "typed_app"
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
+BASEDPYRIGHT = ROOT / "node_modules" / ".bin" / "basedpyright"
 TARGET = "typed_app.protocol:ApiProtocol"
 MARKED = re.compile(r"# E(\s|$)")
 
@@ -245,9 +246,9 @@ class Diagnostic(TypedDict):
     message: str
 
 
-def _pyright() -> list[Diagnostic]:
+def _pyright(checker: Path = PYRIGHT) -> list[Diagnostic]:
     result = subprocess.run(
-        [str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "-p", str(APPS)],
+        [str(checker), "--outputjson", "--pythonpath", sys.executable, "-p", str(APPS)],
         cwd=APPS,
         capture_output=True,
         text=True,
@@ -355,6 +356,10 @@ def test_pyright_strict_reports_every_mistake_and_nothing_else() -> None:
         'Argument of type "Literal[\'userCont\']" cannot be assigned to parameter "event" of '
         'type "Literal[\'userCount\']" in function "emit"'
     )
+
+
+def test_basedpyright_strict_reports_every_mistake_and_nothing_else() -> None:
+    _assert_reports_exactly_the_marked_lines(_pyright(BASEDPYRIGHT))
 
 
 def test_mypy_without_the_plugin_reports_every_mistake_and_nothing_else(tmp_path: Path) -> None:
