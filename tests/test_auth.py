@@ -416,3 +416,26 @@ async def test_auth_page_refusals_are_what_the_js_client_sees(auth_page: tuple[A
         "unknown or expired token",
         {"code": "unauthorized"},
     )
+
+
+async def test_each_namespace_sends_its_auth_again_when_the_client_reconnects(serve: Any) -> None:
+    server, seen = auth_server()
+    running = await serve(server)
+    client = Client(AuthProtocol, reconnection_delay=0.05, reconnection_delay_max=0.1)
+    lobby = client.namespace("lobby", auth={"token": "alice"})
+    game = client.namespace("game", auth={"table": 4})
+    connects = Inbox()
+    lobby.on_connect(lambda: connects.put("lobby"))
+    game.on_connect(lambda: connects.put("game"))
+    async with client:
+        await client.connect(running.url, transports=["websocket"])
+        await connects.wait_for(2)
+        # Close the socket under the client, as a network failure would: it reconnects.
+        await client.sio.eio.ws.close()
+        assert sorted(await connects.wait_for(4, timeout=10)) == ["game", "game", "lobby", "lobby"]
+        # The server may see the old connection end before or after the new one starts.
+        events = sorted(await seen.wait_for(3), key=lambda item: item[0])
+        assert events[:2] == [("connect", {"token": "alice"})] * 2
+        assert events[2][:2] == ("disconnect", User("alice"))
+        assert await lobby.call("whoami", "again") == "alice asks again"
+        assert await game.call("whoami", "again") == "table 4 asks again"
