@@ -229,7 +229,7 @@ async def serve(host: str, port: int) -> None:
         log_level="warning",
         lifespan="off",
         **serving.UVICORN_OPTIONS,
-        **chat.uvicorn_options(),
+        **chat.server.uvicorn_options(),
     )
     where = f"Redis at {redis_url}" if redis_url else "memory"
     print(
