@@ -9,31 +9,24 @@ declared shape.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
 import attrs
 import msgspec
-import typing_extensions
-from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
+from pursocket._wire_types import InvalidValue as InvalidValue  # what the runtime raises
+from pursocket._wire_types import WireForm, wire_form
 from pursocket.errors import ProtocolError
 from pursocket.protocol import (
-    UNION_ORIGINS,
     Direction,
     EventSpec,
     NamespaceSpec,
     ProtocolModel,
-    unwrap_qualifiers,
 )
 
 # What users need; the rest is shared with pursocket's own modules only.
 __all__ = ["InvalidInput"]
-
-
-class InvalidValue(Exception):
-    """A value that does not have its declared type; the message says where and why."""
 
 
 @attrs.frozen
@@ -57,24 +50,19 @@ class InvalidInput:
 #: Takes a decoded value and returns it checked, or raises :class:`InvalidValue`.
 Validator = Callable[[Any], Any]
 
-# Binary attachments arrive as bytes; naming bytes a builtin type stops msgspec from
-# also accepting a base64 string where bytes are declared.
-_BINARY_TYPES = (bytes, bytearray)
-
 
 def _accept(value: Any) -> Any:
     return value
 
 
-def _checker(tp: Any) -> Validator:
-    if tp is Any:
+def _checker(form: WireForm) -> Validator:
+    """The validator of a type's wire form, from the value's root (``$``)."""
+    if form.decodable is Any:
         return _accept
+    check = form.check
 
     def validate(value: Any) -> Any:
-        try:
-            return msgspec.convert(value, tp, strict=True, builtin_types=_BINARY_TYPES)
-        except msgspec.ValidationError as exc:
-            raise InvalidValue(str(exc)) from None
+        return check(value, "$")
 
     return validate
 
@@ -104,16 +92,17 @@ class EventValidators:
     def __init__(self, spec: EventSpec, *, incoming: bool, outgoing: bool) -> None:
         self.spec: EventSpec = spec
         try:
-            payload = wire_form(spec.payload_type)
-            response = wire_form(spec.response_type) if spec.is_call else WireForm(Any, True)
-            checks_payload = _checker(payload.decodable)
-            checks_response = _checker(response.decodable)
+            module = spec.module
+            payload = wire_form(spec.payload_type, module)
+            response = wire_form(spec.response_type if spec.is_call else Any, module)
+            checks_payload = _checker(payload)
+            checks_response = _checker(response)
             #: Whether a payload or response may hold ``bytes`` (declared, or under ``Any``).
             self.payload_may_be_binary: bool = payload.may_hold_bytes
             self.response_may_be_binary: bool = response.may_hold_bytes
             self.payload_json: msgspec.json.Decoder[Any] | None = (
                 msgspec.json.Decoder(payload.decodable, strict=True)
-                if incoming and not payload.may_hold_bytes
+                if incoming and not payload.may_hold_bytes and payload.decodable is not None
                 else None
             )
         except (TypeError, ProtocolError) as exc:
@@ -151,93 +140,6 @@ def auth_validator(namespace: NamespaceSpec, *, enabled: bool = True) -> Validat
     if namespace.auth_type is None or not enabled:
         return _accept
     try:
-        return _checker(wire_form(namespace.auth_type).decodable)
+        return _checker(wire_form(namespace.auth_type, namespace.module))
     except (TypeError, ProtocolError) as exc:
         raise ProtocolError(f"{namespace.auth_path}: cannot build a validator: {exc}") from None
-
-
-@attrs.frozen
-class WireForm:
-    """What pursocket needs to know about a declared type, worked out in one walk."""
-
-    #: The type in a form msgspec decodes: every ``ReadOnly[X]`` key read as ``X``.
-    decodable: Any
-    #: Whether a value may hold ``bytes`` (declared, or under ``Any``).
-    may_hold_bytes: bool
-
-
-def wire_form(tp: Any) -> WireForm:
-    """The :class:`WireForm` of ``tp``.
-
-    ``ReadOnly`` only restricts what type checkers let code do with a value; on the
-    wire the key is an ordinary key. TypedDicts (nested at any depth) that contain
-    one are rebuilt once with the same keys and requiredness; every other type is
-    kept as it is.
-    """
-    decodable, may_hold_bytes = _Walk().visit(tp)
-    return WireForm(decodable, may_hold_bytes)
-
-
-class _Walk:
-    """One walk over a type: its decodable form and whether it may hold bytes."""
-
-    def __init__(self) -> None:
-        self._done: dict[int, tuple[Any, bool]] = {}
-        self._in_progress: set[int] = set()
-
-    def visit(self, tp: Any) -> tuple[Any, bool]:
-        if tp is Any or tp in _BINARY_TYPES:
-            return tp, True
-        if is_typeddict(tp):
-            return self._typeddict(tp)
-        origin, args = get_origin(tp), get_args(tp)
-        if origin is None or origin is Literal or not args:
-            return tp, False
-        visited = [self.visit(arg) for arg in args]
-        may_hold_bytes = any(holds for _, holds in visited)
-        new_args = tuple(new for new, _ in visited)
-        if all(new is old for new, old in zip(new_args, args, strict=True)):
-            return tp, may_hold_bytes
-        if origin in UNION_ORIGINS:
-            return Union[new_args], may_hold_bytes  # noqa: UP007 (a runtime union of computed members)
-        return origin[new_args], may_hold_bytes
-
-    def _typeddict(self, td: Any) -> tuple[Any, bool]:
-        key = id(td)
-        if key in self._done:
-            return self._done[key]
-        if key in self._in_progress:
-            # A recursive TypedDict refers to itself: its keys are being walked already
-            # (a ReadOnly key inside such a cycle is reported by msgspec when the
-            # decoder is built).
-            return td, False
-        self._in_progress.add(key)
-        hints = typing.get_type_hints(td, include_extras=True)
-        fields: dict[str, Any] = {}
-        changed = False
-        may_hold_bytes = False
-        for name, annotation in hints.items():
-            qualifiers, inner = unwrap_qualifiers(annotation)
-            new_inner, holds = self.visit(inner)
-            may_hold_bytes |= holds
-            changed |= ReadOnly in qualifiers or new_inner is not inner
-            fields[name] = (qualifiers, new_inner)
-        self._in_progress.discard(key)
-        if not changed:
-            self._done[key] = (td, may_hold_bytes)
-            return self._done[key]
-        # __required_keys__ is wrong on Python 3.11 for a NotRequired key under
-        # ``from __future__ import annotations``; the qualifier itself is reliable.
-        required = {
-            name: (Required in quals) or (NotRequired not in quals and name in td.__required_keys__)
-            for name, (quals, _) in fields.items()
-        }
-        rebuilt = typing_extensions.TypedDict(  # type: ignore[misc]
-            td.__name__,
-            {
-                name: (Required[inner] if required[name] else NotRequired[inner])
-                for name, (_, inner) in fields.items()
-            },
-        )
-        self._done[key] = (rebuilt, may_hold_bytes)
-        return self._done[key]

@@ -206,7 +206,7 @@ def test_pages_type_check_with_the_plugin(tmp_path: Path) -> None:
         line.split(": error: ", 1)[1] for line in run.stdout.splitlines() if ": error: " in line
     ]
     assert errors == [
-        'BrokenProtocol.lobby.c2s.chat: expected Msg[...] or Call[..., ...], got "int"  '
+        "BrokenProtocol.lobby.c2s.chat: expected Msg[...] or Call[..., ...], got int  "
         "[pursocket-protocol]",
         '"join" is a Call event of namespace "lobby" (c2s): use on_call(), not on()  '
         "[pursocket-kind]",

@@ -70,7 +70,7 @@ WRONG_PAYLOAD = (
     '"dict[str, str]"; expected "int"  [arg-type]'
 )
 NO_JSON_FORM = (
-    'handles.py:6: error: AppProtocol.lobby.c2s.chat (payload): "set[int]" has no JSON form; '
+    "handles.py:6: error: AppProtocol.lobby.c2s.chat (payload): set[int] has no JSON form; "
     "use a TypedDict, list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, "
     "or a union of these  [pursocket-protocol]\n"
     'use.py:6: error: Argument 2 to "emit" of "ClientNamespace" has incompatible type '

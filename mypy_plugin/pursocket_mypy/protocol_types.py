@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from mypy.messages import format_type
+from mypy.messages import format_type_bare
 from mypy.nodes import TypeAlias, TypeInfo
 from mypy.options import Options
 from mypy.types import (
@@ -27,6 +27,7 @@ from mypy.types import (
 )
 
 from pursocket_mypy import fullnames
+from pursocket_mypy.shared_messages import protocol_messages as shared
 
 Direction = Literal["c2s", "s2c"]
 Kind = Literal["Msg", "Call"]
@@ -248,47 +249,34 @@ class _ProtocolWalk:
     def protocol_problems(self, protocol: ProperType) -> list[str]:
         if not isinstance(protocol, TypedDictType):
             name = protocol.type.name if isinstance(protocol, Instance) else str(protocol)
-            return [
-                f"{name}: a protocol must be a TypedDict of namespaces, "
-                f"got {self._format(protocol)}"
-            ]
+            return [shared.not_a_protocol(name, self._format(protocol))]
         self.definitions.read_typed_dict(protocol.fallback.type)
         name = protocol.fallback.type.name
         problems: list[str] = []
         for ns_name, ns_declared in protocol.items.items():
             problems += self._namespace_problems(f"{name}.{ns_name}", ns_name, ns_declared)
         if not protocol.items:
-            problems.append(f"{name}: a protocol must declare at least one namespace")
+            problems.append(shared.no_namespaces(name))
         return problems
 
     def _namespace_problems(self, ns_path: str, ns_name: str, declared: Type) -> list[str]:
         namespace = self._typed_dict(declared)
         if namespace is None:
-            return [
-                f"{ns_path}: expected a TypedDict with c2s and/or s2c keys, "
-                f"got {self._format(get_proper_type(declared))}"
-            ]
+            return [shared.namespace_not_a_typeddict(ns_path, self._format(declared))]
         problems: list[str] = []
         if ns_name != "/" and (not ns_name or "/" in ns_name):
-            problems.append(
-                f'{ns_path}: a namespace key is "/" for the root namespace or a name without "/"'
-            )
+            problems.append(shared.namespace_key(ns_path))
         for dir_key, dir_declared in namespace.items.items():
             dir_path = f"{ns_path}.{dir_key}"
             if dir_key == AUTH_KEY:
                 problems += self._auth_problems(dir_declared, dir_path)
                 continue
             if dir_key not in DIRECTIONS:
-                problems.append(
-                    f'{dir_path}: a namespace may only have the keys "auth", "c2s" and "s2c", '
-                    f'got "{dir_key}"'
-                )
+                problems.append(shared.namespace_member(dir_path, dir_key))
                 continue
             events = self._typed_dict(dir_declared)
             if events is None:
-                problems.append(
-                    f"{dir_path}: expected a TypedDict of events, got {self._format(get_proper_type(dir_declared))}"
-                )
+                problems.append(shared.events_not_a_typeddict(dir_path, self._format(dir_declared)))
                 continue
             for event, event_declared in events.items.items():
                 problems += self._event_problems(f"{dir_path}.{event}", event, event_declared)
@@ -297,10 +285,7 @@ class _ProtocolWalk:
     def _event_problems(self, event_path: str, event: str, declared: Type) -> list[str]:
         problems: list[str] = []
         if event in RESERVED_EVENT_NAMES:
-            problems.append(
-                f'{event_path}: "{event}" is reserved by Socket.IO for its own '
-                f"lifecycle events; choose another name"
-            )
+            problems.append(shared.reserved_event(event_path, event))
         marker = get_proper_type(declared)
         if isinstance(marker, Instance) and _is_marker(marker, fullnames.MSG, 1):
             problems += self.json_problems(marker.args[0], f"{event_path} (payload)")
@@ -308,9 +293,7 @@ class _ProtocolWalk:
             problems += self.json_problems(marker.args[0], f"{event_path} (request)")
             problems += self.json_problems(marker.args[1], f"{event_path} (response)")
         else:
-            problems.append(
-                f"{event_path}: expected Msg[...] or Call[..., ...], got {self._format(marker)}"
-            )
+            problems.append(shared.not_an_event(event_path, self._format(marker)))
         return problems
 
     def _auth_problems(self, declared: Type, path: str) -> list[str]:
@@ -326,10 +309,7 @@ class _ProtocolWalk:
                 and _is_str(item.args[0])
             )
             if not (is_object or isinstance(item, NoneType)):
-                return [
-                    f'{path}: expected a TypedDict (or dict[str, T]), optionally "| None", since '
-                    f"Socket.IO sends auth as a JSON object; got {self._format(proper)}"
-                ]
+                return [shared.auth_not_an_object(path, self._format(proper))]
         return self.json_problems(declared, path)
 
     def json_problems(self, declared: Type, path: str) -> list[str]:
@@ -357,7 +337,10 @@ class _ProtocolWalk:
         if isinstance(typ, (AnyType, NoneType)):
             return []
         if isinstance(typ, UnionType):
-            return [problem for item in typ.items for problem in self.json_problems(item, path)]
+            problems = self._union_problems(typ, path)
+            return problems + [
+                problem for item in typ.items for problem in self.json_problems(item, path)
+            ]
         if isinstance(typ, LiteralType):
             if not typ.is_enum_literal() and isinstance(typ.value, (str, int, bool)):
                 return []
@@ -371,11 +354,7 @@ class _ProtocolWalk:
                 key_type = get_proper_type(typ.args[0])
                 if isinstance(key_type, Instance) and key_type.type.fullname == "builtins.str":
                     return self.json_problems(typ.args[1], f"{path}[str]")
-        return [
-            f"{path}: {self._format(typ)} has no JSON form; use a TypedDict, "
-            f"list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, or a "
-            f"union of these"
-        ]
+        return [shared.no_json_form(path, self._format(typ))]
 
     def _typed_dict(self, declared: Type) -> TypedDictType | None:
         typed = typed_dict(declared)
@@ -383,8 +362,54 @@ class _ProtocolWalk:
             self.definitions.read_typed_dict(typed.fallback.type)
         return typed
 
+    def _union_problems(self, union: UnionType, path: str) -> list[str]:
+        """Why a received value could not tell this union's members apart, as the runtime says."""
+        members = [get_proper_type(item) for item in union.items]
+        lists = [
+            m for m in members if isinstance(m, Instance) and m.type.fullname == "builtins.list"
+        ]
+        if len(lists) > 1:
+            return [shared.several_list_types(path, self._format(union))]
+        typed_dicts = [typed_dict(item) for item in union.items]
+        dicts = [
+            m for m in members if isinstance(m, Instance) and m.type.fullname == "builtins.dict"
+        ]
+        objects = [typed for typed in typed_dicts if typed is not None]
+        if len(objects) + len(dicts) > 1 and (dicts or _union_tag(objects) is None):
+            return [shared.untagged_union(path, self._format(union))]
+        return []
+
     def _format(self, typ: Type) -> str:
-        return format_type(typ, self._options)
+        # Written as the runtime writes a type (no quotes): the messages are shared.
+        return format_type_bare(get_proper_type(typ), self._options)
+
+
+def _union_tag(members: list[TypedDictType]) -> str | None:
+    """The key that tells these ``TypedDict``s apart (as ``pursocket.protocol.union_tag``)."""
+    for key in members[0].items:
+        seen: set[object] = set()
+        for member in members:
+            values = _tag_values(member, key)
+            if values is None or seen & values:
+                break
+            seen |= values
+        else:
+            return key
+    return None
+
+
+def _tag_values(member: TypedDictType, key: str) -> set[object] | None:
+    """The values a required ``Literal`` key can hold; ``None`` if it is no tag."""
+    if key not in member.items or key not in member.required_keys:
+        return None
+    declared = get_proper_type(member.items[key])
+    literals = declared.items if isinstance(declared, UnionType) else [declared]
+    values: set[object] = set()
+    for literal in map(get_proper_type, literals):
+        if not isinstance(literal, LiteralType) or literal.is_enum_literal():
+            return None
+        values.add(literal.value)
+    return values
 
 
 def _is_str(typ: Type) -> bool:

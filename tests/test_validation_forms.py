@@ -1,0 +1,154 @@
+"""Validation of the protocol forms msgspec cannot take by itself: tagged unions of
+TypedDicts, recursive aliases, generic TypedDicts and annotated-types constraints.
+
+Each is checked as strictly as msgspec checks the rest, with msgspec's wording and the
+path of the offending value.
+"""
+
+from typing import Annotated, Any, Generic, Literal, TypeAlias, TypedDict, TypeVar, Union
+
+import annotated_types
+import msgspec
+import pytest
+from typing_extensions import NotRequired, TypeAliasType
+
+from pursocket import Call, Msg, read_protocol
+from pursocket.validation import EventValidators, InvalidValue, build_validators
+
+T = TypeVar("T")
+
+Json: TypeAlias = Union[dict[str, "Json"], list["Json"], str, int, float, bool, None]  # noqa: UP007
+JsonValue = TypeAliasType(
+    "JsonValue",
+    Union[dict[str, "JsonValue"], list["JsonValue"], str, int, float, bool, None],  # noqa: UP007
+)
+
+
+class Circle(TypedDict):
+    kind: Literal["circle"]
+    radius: float
+
+
+class Square(TypedDict):
+    kind: Literal["square"]
+    side: Annotated[int, annotated_types.Ge(1)]
+    label: NotRequired[str]
+
+
+class Box(TypedDict, Generic[T]):
+    item: T
+
+
+class Drawing(TypedDict):
+    shapes: list[Circle | Square]
+    extra: Json
+
+
+class FormsC2S(TypedDict):
+    shape: Msg[Circle | Square | None]
+    drawing: Call[Drawing, Box[list[int]]]
+    data: Msg[Json]
+    value: Msg[JsonValue]
+    age: Annotated[Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]], "years"]
+    name: Msg[Annotated[str, annotated_types.Len(1, 3)]]
+    code: Msg[Annotated[str, msgspec.Meta(pattern="^[A-Z]+$"), "ignored metadata"]]
+
+
+class Forms(TypedDict):
+    c2s: FormsC2S
+
+
+class FormsProtocol(TypedDict):
+    forms: Forms
+
+
+@pytest.fixture(scope="module")
+def validators() -> dict[str, EventValidators]:
+    model = read_protocol(FormsProtocol)
+    return {event: checks for (_, _, event), checks in build_validators(model).items()}
+
+
+ACCEPTED: list[tuple[str, Any, Any]] = [
+    ("shape", {"kind": "circle", "radius": 1.5, "extra": 1}, {"kind": "circle", "radius": 1.5}),
+    ("shape", {"kind": "square", "side": 2}, {"kind": "square", "side": 2}),
+    ("shape", None, None),
+    (
+        "drawing",
+        {"shapes": [{"kind": "square", "side": 1, "label": "a"}], "extra": {"a": [1, None]}},
+        {"shapes": [{"kind": "square", "side": 1, "label": "a"}], "extra": {"a": [1, None]}},
+    ),
+    ("data", [1, "x", {"y": [True, 2.5]}], [1, "x", {"y": [True, 2.5]}]),
+    ("value", {"nested": [[{"deep": None}]]}, {"nested": [[{"deep": None}]]}),
+    ("age", 150, 150),
+    ("name", "abc", "abc"),
+    ("code", "AB", "AB"),
+]
+
+REFUSED: list[tuple[str, Any, str]] = [
+    ("shape", {"kind": "hexagon"}, "Invalid enum value 'hexagon' - at `$.kind`"),
+    ("shape", {"radius": 1.0}, "Object missing required field `kind`"),
+    ("shape", {"kind": "square", "side": 0}, "Expected `int` >= 1 - at `$.side`"),
+    ("shape", {"kind": "circle", "radius": "1"}, "Expected `float`, got `str` - at `$.radius`"),
+    ("shape", [1], "Expected `object | null`, got `array`"),
+    (
+        "drawing",
+        {"shapes": [{"kind": "circle", "radius": 1}, {"kind": "square", "side": True}], "extra": 1},
+        "Expected `int`, got `bool` - at `$.shapes[1].side`",
+    ),
+    (
+        "drawing",
+        {"shapes": [], "extra": b"x"},
+        "Expected `bool | int | float | str | null`, got `bytes` - at `$.extra`",
+    ),
+    (
+        "data",
+        {"a": [{"b": {1, 2}}]},
+        "Expected `bool | int | float | str | null`, got `set` - at `$[...][0][...]`",
+    ),
+    ("value", [[b"raw"]], "Expected `bool | int | float | str | null`, got `bytes` - at `$[0][0]`"),
+    ("age", -1, "Expected `int` >= 0"),
+    ("age", 151, "Expected `int` <= 150"),
+    ("name", "", "Expected `str` of length >= 1"),
+    ("name", "abcd", "Expected `str` of length <= 3"),
+    ("code", "ab", "Expected `str` matching regex '^[A-Z]+$'"),
+]
+
+
+@pytest.mark.parametrize(("event", "value", "checked"), ACCEPTED)
+def test_values_of_each_form_are_accepted(
+    validators: dict[str, EventValidators], event: str, value: Any, checked: Any
+) -> None:
+    assert validators[event].payload(value) == checked
+
+
+@pytest.mark.parametrize(("event", "value", "reason"), REFUSED)
+def test_values_of_each_form_are_refused_with_the_path(
+    validators: dict[str, EventValidators], event: str, value: Any, reason: str
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        validators[event].payload(value)
+    assert str(refused.value) == reason
+
+
+def test_a_call_response_of_a_generic_typeddict_is_checked(
+    validators: dict[str, EventValidators],
+) -> None:
+    assert validators["drawing"].response({"item": [1, 2]}) == {"item": [1, 2]}
+    with pytest.raises(InvalidValue) as refused:
+        validators["drawing"].response({"item": ["1"]})
+    assert str(refused.value) == "Expected `int`, got `str` - at `$.item[0]`"
+
+
+def test_only_forms_msgspec_takes_are_decoded_from_json_in_one_pass(
+    validators: dict[str, EventValidators],
+) -> None:
+    one_pass = {event: checks.payload_json is not None for event, checks in validators.items()}
+    assert one_pass == {
+        "shape": False,
+        "drawing": False,
+        "data": False,
+        "value": False,
+        "age": True,
+        "name": True,
+        "code": True,
+    }
