@@ -75,6 +75,9 @@ ERROR_SCHEMA: Mapping[str, Any] = {
 
 # Marks a bytes schema for the post-processing that replaces it by BINARY_SCHEMA.
 _BINARY_MARK = "x-pursocket-binary"
+# Carries a Literal's values in declared order to the post-processing, which makes it
+# the schema's enum (msgspec sorts them, and overrides an enum given as extra schema).
+_ENUM_MARK = "x-pursocket-enum"
 
 
 @attrs.frozen
@@ -187,7 +190,7 @@ def _where(td: Any) -> str:
 def _finish(
     schema: Any, key_orders: Mapping[str, tuple[str, ...]], component: str | None = None
 ) -> Any:
-    """``schema`` with bytes as BINARY_SCHEMA and a component's keys in declaration order."""
+    """``schema`` with bytes as BINARY_SCHEMA, and keys and Literal values in declared order."""
     if isinstance(schema, list):
         return [_finish(item, key_orders) for item in schema]
     if not isinstance(schema, dict):
@@ -195,6 +198,8 @@ def _finish(
     if schema.get(_BINARY_MARK):
         return {**{k: v for k, v in schema.items() if k == "readOnly"}, **BINARY_SCHEMA}
     finished = {key: _finish(value, key_orders) for key, value in schema.items()}
+    if _ENUM_MARK in finished:
+        finished["enum"] = finished.pop(_ENUM_MARK)
     order = key_orders.get(component or "")
     if order is not None and isinstance(finished.get("properties"), dict):
         properties = finished["properties"]
@@ -230,7 +235,10 @@ class _Rewriter:
         if is_typeddict(tp):
             return self._typeddict(tp)
         origin, args = get_origin(tp), get_args(tp)
-        if origin is None or origin is Literal or not args:
+        if origin is Literal:
+            # msgspec sorts a Literal's values; the exports list them as declared.
+            return Annotated[tp, msgspec.Meta(extra_json_schema={_ENUM_MARK: list(args)})]
+        if origin is None or not args:
             return tp
         if origin is Annotated:
             return Annotated[(self.rewrite(args[0]), *tp.__metadata__)]

@@ -40,7 +40,7 @@ export interface Profile {
   verified: boolean;
   nothing: null;
   level: 1 | 2 | 3;
-  mood: null | false | 0 | "ok";
+  mood: "ok" | 0 | false | null;
   home: Point | null;
   either: number | string;
   nested: Record<string, Point[]>[];
