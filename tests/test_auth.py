@@ -169,11 +169,25 @@ async def test_an_empty_auth_arrives_as_sent_and_no_auth_as_none(serve: Any) -> 
         await client.disconnect()
 
 
-async def test_oversized_auth_never_reaches_the_server_handlers(serve: Any) -> None:
-    server, seen = auth_server(max_http_buffer_size=1_000)
+@pytest.mark.parametrize("limit", ["max_auth_bytes", "max_http_buffer_size"])
+async def test_oversized_auth_never_reaches_the_server_handlers(serve: Any, limit: str) -> None:
+    # An auth over max_auth_bytes is refused before it is decoded; a CONNECT packet over
+    # the message limit closes the transport.
+    server, seen = auth_server(**{limit: 1_000})
     running = await serve(server)
+    refusals = Inbox()
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await raw_connect(running.url, "lobby", {"token": "x" * 5_000})
+        await raw_connect(running.url, "lobby", {"token": "x" * 5_000}, refusals)
+    assert refusals.items == (
+        [
+            {
+                "message": "the connect auth is more than 1000 bytes of JSON, the most this "
+                "server accepts (Server(max_auth_bytes=...))"
+            }
+        ]
+        if limit == "max_auth_bytes"
+        else []
+    )
     assert seen.items == []
     assert server.namespace("lobby").connections() == ()
     assert sids_left(server, "/lobby") == []
