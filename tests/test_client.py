@@ -171,15 +171,15 @@ async def test_disconnect_reason_when_the_transport_breaks(serve: Serve) -> None
     client = Client(AppProtocol)  # reconnection on: the reason says it will retry
     client_side = Inbox()
     client.namespace("lobby").on_disconnect(client_side.put)
-    await client.connect(running.url, transports=["websocket"])
-    await conns.wait_for(1)
-    # Close the socket under the client, as a network failure would.
-    await client.sio.eio.ws.close()
-    (reason,) = await client_side.wait_for(1)
-    assert reason is DisconnectReason.TRANSPORT_ERROR
-    assert reason.will_auto_reconnect
-    assert await server_side.wait_for(1) == [DisconnectReason.TRANSPORT_CLOSE]
-    await client.disconnect()
+    async with client:
+        await client.connect(running.url, transports=["websocket"])
+        await conns.wait_for(1)
+        # Close the socket under the client, as a network failure would.
+        await client.sio.eio.ws.close()
+        (reason,) = await client_side.wait_for(1)
+        assert reason is DisconnectReason.TRANSPORT_ERROR
+        assert reason.will_auto_reconnect
+        assert await server_side.wait_for(1) == [DisconnectReason.TRANSPORT_CLOSE]
 
 
 def test_will_auto_reconnect() -> None:
@@ -499,10 +499,11 @@ async def test_wait_returns_when_the_client_is_disconnected_for_good(serve: Serv
     running = await serve(server)
     client = Client(AppProtocol)  # reconnection on: a server disconnect is final all the same
     client.namespace("lobby")
-    await client.connect(running.url)
-    waiting = asyncio.create_task(client.wait())
-    (conn,) = await conns.wait_for(1)
-    assert not waiting.done()
-    await conn.disconnect()
-    await asyncio.wait_for(waiting, 5)
-    assert not client.connected
+    async with client:
+        await client.connect(running.url)
+        waiting = asyncio.create_task(client.wait())
+        (conn,) = await conns.wait_for(1)
+        assert not waiting.done()
+        await conn.disconnect()
+        await asyncio.wait_for(waiting, 5)
+        assert not client.connected
