@@ -32,11 +32,11 @@ from pursocket.validation import InvalidInput
 
 try:
     import uvicorn
-except ImportError as missing:  # pragma: no cover - the test extra installs it
+except ImportError as _uvicorn_missing:  # pragma: no cover - the test extra installs it
     raise ImportError(
         "pursocket.testing serves the app under uvicorn, which is not installed: "
         'pip install "pursocket[testing]"'
-    ) from missing
+    ) from _uvicorn_missing
 
 __all__ = [
     "ConnectFixture",
