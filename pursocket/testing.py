@@ -56,8 +56,9 @@ ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 #: How long ``next`` waits for a message, and ``nothing_more`` for its round trip, by default.
 DEFAULT_TIMEOUT = 5.0
 
-#: The namespace the round trip asks the server to connect. No protocol declares it,
-#: so the server refuses it at once, without running any of the app's code.
+#: The namespace the round trip asks the server to connect (followed by the recorded
+#: namespace's name, so that recorders of several namespaces can share one client). No
+#: protocol declares it, so the server refuses it at once, running none of the app's code.
 PROBE_NAMESPACE = "/pursocket-testing-round-trip"
 
 #: How long serve's exit lets the app finish requests of connections already closed.
@@ -263,7 +264,8 @@ class RecordingClient(Generic[ProtocolT, NamespaceT]):
             else:
                 namespace.on_call(event.name)(self._answerer(event.name))
         namespace.on_invalid(self._refused)
-        client.sio.on("connect_error", self._round_trip_refused, namespace=PROBE_NAMESPACE)
+        self._probe = f"{PROBE_NAMESPACE}-{namespace.name.strip('/')}"
+        client.sio.on("connect_error", self._round_trip_refused, namespace=self._probe)
 
     @property
     def sid(self) -> str | None:
@@ -330,7 +332,7 @@ class RecordingClient(Generic[ProtocolT, NamespaceT]):
     async def round_trip(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Send the server a packet it must answer, and wait for the answer.
 
-        The packet is a Socket.IO CONNECT for :data:`PROBE_NAMESPACE`, which no
+        The packet is a Socket.IO CONNECT for :data:`PROBE_NAMESPACE` (``-lobby``), which no
         protocol declares: the server answers it with a CONNECT_ERROR on this same
         connection, without running any of the app's code. One connection delivers
         packets in order, so when the answer arrives, everything the server had sent
@@ -341,14 +343,14 @@ class RecordingClient(Generic[ProtocolT, NamespaceT]):
         """
         async with self._round_trip:
             answer = self._round_trip_answer = asyncio.get_running_loop().create_future()
-            await self.client.sio.send_connect(PROBE_NAMESPACE)
+            await self.client.sio.send_connect(self._probe)
             try:
                 await asyncio.wait_for(answer, timeout)
             except asyncio.TimeoutError:
                 raise AssertionError(
                     f'The server did not answer a round trip on namespace "{self.namespace.name}" '
                     f"within {timeout:g} s: is the client still connected, and does the server "
-                    f'refuse the undeclared namespace "{PROBE_NAMESPACE}" as a pursocket server does?'
+                    f'refuse the undeclared namespace "{self._probe}" as a pursocket server does?'
                 ) from None
             finally:
                 self._round_trip_answer = None

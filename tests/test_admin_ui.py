@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pytest
 
 from pursocket import Client, Connection, Server
-from tests.conftest import Serve
+from pursocket.testing import ServeFixture
 from tests.protocols import AppProtocol, JoinRequest, JoinResult
 from tests.test_interop import NodeProcess, node
 
@@ -64,10 +64,10 @@ def instrumented_server() -> Iterator[Server[AppProtocol]]:
 
 
 async def test_the_admin_ui_sees_connections_rooms_and_events(
-    serve: Serve, instrumented_server: Server[AppProtocol]
+    pursocket_serve: ServeFixture, instrumented_server: Server[AppProtocol]
 ) -> None:
-    running = await serve(instrumented_server)
-    async with node("admin_ui.mjs", running.url, "admin", "secret") as admin:
+    url = await pursocket_serve(instrumented_server)
+    async with node("admin_ui.mjs", url, "admin", "secret") as admin:
         start = await admin_events(admin, {"connect", "config", "all_sockets"})
         assert "EMIT" in start["config"][0][0]["supportedFeatures"]
         # Before any client: the Admin UI's own socket only.
@@ -76,7 +76,7 @@ async def test_the_admin_ui_sees_connections_rooms_and_events(
         client = Client(AppProtocol)
         lobby = client.namespace("lobby")
         async with client:
-            await client.connect(running.url)
+            await client.connect(url)
             sid = lobby.sid
             assert await lobby.call("join", {"name": "Ada"}) == {"success": True}
             seen = await admin_events(
@@ -104,10 +104,10 @@ async def test_the_admin_ui_sees_connections_rooms_and_events(
 
 
 async def test_the_admin_ui_needs_its_credentials(
-    serve: Serve, instrumented_server: Server[AppProtocol]
+    pursocket_serve: ServeFixture, instrumented_server: Server[AppProtocol]
 ) -> None:
-    running = await serve(instrumented_server)
-    async with node("admin_ui.mjs", running.url, "admin", "wrong") as admin:
+    url = await pursocket_serve(instrumented_server)
+    async with node("admin_ui.mjs", url, "admin", "wrong") as admin:
         assert await admin.next() == {
             "type": "connect_error",
             "message": "authentication failed",

@@ -6,7 +6,6 @@ hostile peer would) and the official JS client connect over real sockets.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import re
@@ -17,7 +16,6 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-import uvicorn
 
 from pursocket import (
     Client,
@@ -28,8 +26,9 @@ from pursocket import (
     Server,
     StateNotSet,
 )
+from pursocket.testing import ServeFixture
 from tests.auth_app import AuthProtocol, GameConn, LobbyConn, PublicConn, User
-from tests.conftest import Inbox, free_port
+from tests.conftest import Inbox
 from tests.test_concept_docs import run_page as run_page  # a fixture this module uses
 from tests.test_interop import node
 
@@ -73,12 +72,14 @@ def auth_server(**options: Any) -> tuple[Server[AuthProtocol], Inbox]:
     return server, seen
 
 
-async def test_the_auth_is_validated_and_the_state_is_in_every_handler(serve: Any) -> None:
+async def test_the_auth_is_validated_and_the_state_is_in_every_handler(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, seen = auth_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AuthProtocol, reconnection=False)
     lobby = client.namespace("lobby", auth={"token": "alice"})
-    await client.connect(running.url)
+    await client.connect(url)
     (conn,) = server.namespace("lobby").connections()
     assert await lobby.call("whoami", "py") == "alice asks py"
     await lobby.emit("note", "hi")
@@ -123,13 +124,13 @@ def sids_left(server: Server[Any], path: str) -> list[str]:
     ],
 )
 async def test_invalid_auth_is_refused_before_the_connect_handler(
-    serve: Any, auth: Any, details: str
+    pursocket_serve: ServeFixture, auth: Any, details: str
 ) -> None:
     server, seen = auth_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     refusals = Inbox()
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await raw_connect(running.url, "lobby", auth, refusals)
+        await raw_connect(url, "lobby", auth, refusals)
     assert refusals.items == [
         {
             "message": f'invalid auth for namespace "lobby": {details}',
@@ -141,28 +142,32 @@ async def test_invalid_auth_is_refused_before_the_connect_handler(
     assert sids_left(server, "/lobby") == []
 
 
-async def test_keys_the_auth_type_does_not_declare_are_dropped(serve: Any) -> None:
+async def test_keys_the_auth_type_does_not_declare_are_dropped(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, seen = auth_server()
-    running = await serve(server)
-    raw = await raw_connect(running.url, "lobby", {"token": "bob", "admin": True})
+    url = await pursocket_serve(server)
+    raw = await raw_connect(url, "lobby", {"token": "bob", "admin": True})
     try:
         assert await seen.wait_for(1) == [("connect", {"token": "bob"})]
     finally:
         await raw.disconnect()
 
 
-async def test_an_empty_auth_arrives_as_sent_and_no_auth_as_none(serve: Any) -> None:
+async def test_an_empty_auth_arrives_as_sent_and_no_auth_as_none(
+    pursocket_serve: ServeFixture,
+) -> None:
     # python-socketio hands a falsy auth to the connect handler as None, and its client
     # sends {} when given no auth.
     server, _ = auth_server()
-    running = await serve(server)
-    raw = await raw_connect(running.url, "public", {})
+    url = await pursocket_serve(server)
+    raw = await raw_connect(url, "public", {})
     client = Client(AuthProtocol, reconnection=False)
     client.namespace("public")
     try:
         (from_raw,) = server.namespace("public").connections()
         assert from_raw.auth == {}
-        await client.connect(running.url)
+        await client.connect(url)
         assert [conn.auth for conn in server.namespace("public").connections()] == [{}, None]
     finally:
         await raw.disconnect()
@@ -170,14 +175,16 @@ async def test_an_empty_auth_arrives_as_sent_and_no_auth_as_none(serve: Any) -> 
 
 
 @pytest.mark.parametrize("limit", ["max_auth_bytes", "max_http_buffer_size"])
-async def test_oversized_auth_never_reaches_the_server_handlers(serve: Any, limit: str) -> None:
+async def test_oversized_auth_never_reaches_the_server_handlers(
+    pursocket_serve: ServeFixture, limit: str
+) -> None:
     # An auth over max_auth_bytes is refused before it is decoded; a CONNECT packet over
     # the message limit closes the transport.
     server, seen = auth_server(**{limit: 1_000})
-    running = await serve(server)
+    url = await pursocket_serve(server)
     refusals = Inbox()
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await raw_connect(running.url, "lobby", {"token": "x" * 5_000}, refusals)
+        await raw_connect(url, "lobby", {"token": "x" * 5_000}, refusals)
     assert refusals.items == (
         [
             {
@@ -193,13 +200,15 @@ async def test_oversized_auth_never_reaches_the_server_handlers(serve: Any, limi
     assert sids_left(server, "/lobby") == []
 
 
-async def test_the_client_checks_each_namespace_auth_before_sending(serve: Any) -> None:
+async def test_the_client_checks_each_namespace_auth_before_sending(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, seen = auth_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AuthProtocol, reconnection=False)
     client.namespace("lobby", auth={"token": 7})
     with pytest.raises(ProtocolError) as wrong:
-        await client.connect(running.url)
+        await client.connect(url)
     assert str(wrong.value) == (
         'The auth given to namespace("lobby", auth=...) does not fit AuthProtocol.lobby.auth, '
         'the auth namespace "lobby" declares: Expected `str`, got `int` - at `$.token`'
@@ -207,7 +216,7 @@ async def test_the_client_checks_each_namespace_auth_before_sending(serve: Any) 
     missing = Client(AuthProtocol, reconnection=False)
     missing.namespace("game")
     with pytest.raises(ProtocolError) as absent:
-        await missing.connect(running.url)
+        await missing.connect(url)
     assert str(absent.value) == (
         "The auth given to connect(auth=...) does not fit AuthProtocol.game.auth, the auth "
         'namespace "game" declares: Expected `object`, got `null`'
@@ -216,15 +225,17 @@ async def test_the_client_checks_each_namespace_auth_before_sending(serve: Any) 
     assert seen.items == []
 
 
-async def test_namespaces_with_different_auth_types_share_one_connection(serve: Any) -> None:
+async def test_namespaces_with_different_auth_types_share_one_connection(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _ = auth_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AuthProtocol, reconnection=False)
     lobby = client.namespace("lobby", auth={"token": "alice"})
     game = client.namespace("game", auth={"table": 3})
     public = client.namespace("public")
     async with client:
-        await client.connect(running.url, auth={"ignored": "by public"})
+        await client.connect(url, auth={"ignored": "by public"})
         assert await lobby.call("whoami", "py") == "alice asks py"
         assert await game.call("whoami", "py") == "table 3 asks py"
         assert await public.call("whoami", "py") == "None asks py"
@@ -241,7 +252,7 @@ async def test_namespaces_with_different_auth_types_share_one_connection(serve: 
         assert public_conn.auth == {"ignored": "by public"}
 
 
-async def test_guards_run_in_order_and_can_refuse(serve: Any) -> None:
+async def test_guards_run_in_order_and_can_refuse(pursocket_serve: ServeFixture) -> None:
     server, seen = auth_server()
     ran = Inbox()
 
@@ -259,11 +270,11 @@ async def test_guards_run_in_order_and_can_refuse(serve: Any) -> None:
         if conn.auth.get("token") == "mallory":
             raise ConnectionRefused("mallory may not enter", {"code": "forbidden"})
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     refused = Client(AuthProtocol, reconnection=False)
     refused.namespace("lobby", auth={"token": "mallory"})
     with pytest.raises(ConnectError) as refusal:
-        await refused.connect(running.url)
+        await refused.connect(url)
     assert (refusal.value.message, refusal.value.data) == (
         'The server refused namespace "lobby": mallory may not enter',
         {"code": "forbidden"},
@@ -276,7 +287,7 @@ async def test_guards_run_in_order_and_can_refuse(serve: Any) -> None:
     ]
     assert seen.items == []
     assert sids_left(server, "/lobby") == []
-    (js_refusal, _) = await js_connect(running.url, {"lobby": {"token": "mallory"}})
+    (js_refusal, _) = await js_connect(url, {"lobby": {"token": "mallory"}})
     assert js_refusal == {
         "type": "connect_error",
         "namespace": "lobby",
@@ -288,38 +299,40 @@ async def test_guards_run_in_order_and_can_refuse(serve: Any) -> None:
     public = Client(AuthProtocol, reconnection=False)
     public.namespace("public")
     async with public:
-        await public.connect(running.url)
+        await public.connect(url)
     assert ran.items[6:] == [("first", "public")]
 
 
-async def test_a_guard_that_fails_refuses_with_internal_server_error(serve: Any) -> None:
+async def test_a_guard_that_fails_refuses_with_internal_server_error(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _ = auth_server()
 
     @server.guard("game")
     def broken(conn: Any) -> None:
         raise RuntimeError("bug")
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AuthProtocol, reconnection=False)
     client.namespace("game", auth={"table": 1})
     with pytest.raises(ConnectError) as refusal:
-        await client.connect(running.url)
+        await client.connect(url)
     assert refusal.value.message == 'The server refused namespace "game": Internal server error'
     assert server.namespace("game").connections() == ()
     assert sids_left(server, "/game") == []
 
 
-async def test_a_declared_state_needs_a_connect_handler(serve: Any) -> None:
+async def test_a_declared_state_needs_a_connect_handler(pursocket_serve: ServeFixture) -> None:
     server = Server(AuthProtocol)
     server.namespace("public", state=User)
     with pytest.raises(ProtocolError) as other:
         server.namespace("public", state=int)
     assert str(other.value) == 'Namespace "public" was already given state=User, not state=int'
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AuthProtocol, reconnection=False)
     client.namespace("public")
     with pytest.raises(ConnectError) as refusal:
-        await client.connect(running.url)
+        await client.connect(url)
     assert refusal.value.message == 'The server refused namespace "public": Internal server error'
 
 
@@ -341,12 +354,12 @@ async def js_connect(url: str, auths: dict[str, Any]) -> list[dict[str, Any]]:
         return await js.until("done")
 
 
-async def test_js_client_namespaces_with_different_auth_on_one_connection(serve: Any) -> None:
+async def test_js_client_namespaces_with_different_auth_on_one_connection(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _ = auth_server()
-    running = await serve(server)
-    lines = await js_connect(
-        running.url, {"lobby": {"token": "ada"}, "game": {"table": 9}, "public": None}
-    )
+    url = await pursocket_serve(server)
+    lines = await js_connect(url, {"lobby": {"token": "ada"}, "game": {"table": 9}, "public": None})
     engines = {line.pop("engine") for line in lines if line["type"] == "connect"}
     assert len(engines) == 1
     assert sorted(lines[:-1], key=lambda line: line["namespace"]) == [
@@ -356,10 +369,10 @@ async def test_js_client_namespaces_with_different_auth_on_one_connection(serve:
     ]
 
 
-async def test_js_client_sees_invalid_auth_refusals(serve: Any) -> None:
+async def test_js_client_sees_invalid_auth_refusals(pursocket_serve: ServeFixture) -> None:
     server, seen = auth_server()
-    running = await serve(server)
-    lines = await js_connect(running.url, {"lobby": None, "game": {"table": "9"}})
+    url = await pursocket_serve(server)
+    lines = await js_connect(url, {"lobby": None, "game": {"table": "9"}})
     assert sorted(lines[:-1], key=lambda line: line["namespace"]) == [
         {
             "type": "connect_error",
@@ -391,20 +404,10 @@ def test_contract_each_connect_packet_goes_through_the_clients_send_packet() -> 
 
 
 @pytest.fixture
-async def auth_page(run_page: Any) -> AsyncIterator[tuple[Any, str]]:
+async def auth_page(run_page: Any, pursocket_serve: ServeFixture) -> AsyncIterator[tuple[Any, str]]:
     """docs/auth.md's code, its FastAPI app and Socket.IO server served by uvicorn."""
     page = run_page("auth.md")
-    port = free_port()
-    config = uvicorn.Config(page.app, host="127.0.0.1", port=port, log_level="warning")
-    web = uvicorn.Server(config)
-    task = asyncio.create_task(web.serve())
-    while not web.started:
-        assert not task.done()
-        await asyncio.sleep(0.01)
-    yield page, f"http://127.0.0.1:{port}"
-    await page.server.shutdown()
-    web.should_exit = True
-    await asyncio.wait_for(task, 10)
+    yield page, await pursocket_serve(page.app, server=page.server)
 
 
 async def test_auth_page_login_flow(auth_page: tuple[Any, str]) -> None:
@@ -432,9 +435,11 @@ async def test_auth_page_refusals_are_what_the_js_client_sees(auth_page: tuple[A
     )
 
 
-async def test_each_namespace_sends_its_auth_again_when_the_client_reconnects(serve: Any) -> None:
+async def test_each_namespace_sends_its_auth_again_when_the_client_reconnects(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, seen = auth_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AuthProtocol, reconnection_delay=0.05, reconnection_delay_max=0.1)
     lobby = client.namespace("lobby", auth={"token": "alice"})
     game = client.namespace("game", auth={"table": 4})
@@ -442,7 +447,7 @@ async def test_each_namespace_sends_its_auth_again_when_the_client_reconnects(se
     lobby.on_connect(lambda: connects.put("lobby"))
     game.on_connect(lambda: connects.put("game"))
     async with client:
-        await client.connect(running.url, transports=["websocket"])
+        await client.connect(url, transports=["websocket"])
         await connects.wait_for(2)
         # Close the socket under the client, as a network failure would: it reconnects.
         await client.sio.eio.ws.close()

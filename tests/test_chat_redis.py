@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 import pytest
 import redis.asyncio
@@ -20,7 +21,8 @@ from examples.chat.client import ChatClient
 from examples.chat.server import ChatServer
 from examples.chat.state import RedisState
 from pursocket import ConnectError
-from tests.conftest import Inbox, RunningServer
+from pursocket.testing import serve
+from tests.conftest import Inbox
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 
@@ -70,10 +72,8 @@ async def test_two_servers_share_the_chat(redis_prefix: str) -> None:
         )
         for _ in range(2)
     ]
-    running = [RunningServer(chat.server) for chat in servers]
-    for instance in running:
-        await instance.start()
-    urls = [instance.url for instance in running]
+    serving = AsyncExitStack()
+    urls = [await serving.enter_async_context(serve(chat.server)) for chat in servers]
     alice, bob = User("alice", urls[0]), User("bob", urls[1])
     try:
         for user in (alice, bob):
@@ -104,9 +104,9 @@ async def test_two_servers_share_the_chat(redis_prefix: str) -> None:
     finally:
         await alice.chat.disconnect()
         await bob.chat.disconnect()
-        for instance, chat in zip(running, servers, strict=True):
-            # Stopping runs the disconnect handlers, which release names in Redis.
-            await instance.stop()
+        # Stopping runs the disconnect handlers, which release names in Redis.
+        await serving.aclose()
+        for chat in servers:
             await chat.state.close()
 
 

@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import re
 import signal
+import socket
+from contextlib import AsyncExitStack
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,7 +23,8 @@ from pursocket import (
     ProtocolError,
     Server,
 )
-from tests.conftest import Inbox, Serve, free_port
+from pursocket.testing import ServeFixture, serve
+from tests.conftest import Inbox
 from tests.peers import BARRIER, Peer
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
@@ -41,7 +45,9 @@ def blocking_server(started: Inbox, release: asyncio.Event) -> Server[AppProtoco
 
 
 @pytest.mark.parametrize("style", ["async", "sync"])
-async def test_client_handlers_receive_messages_and_answer_calls(serve: Serve, style: str) -> None:
+async def test_client_handlers_receive_messages_and_answer_calls(
+    pursocket_serve: ServeFixture, style: str
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     answers = Inbox()
@@ -51,7 +57,7 @@ async def test_client_handlers_receive_messages_and_answer_calls(serve: Serve, s
         await conn.emit("userCount", {"count": len(msg["text"])})
         answers.put(await conn.call("confirm", msg))
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol, reconnection=False)
     clobby = client.namespace("lobby")
     counts = Inbox()
@@ -76,19 +82,19 @@ async def test_client_handlers_receive_messages_and_answer_calls(serve: Serve, s
             return {"success": req["text"] == "four"}
 
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         await clobby.emit("chat", {"text": "four"})
         assert await counts.wait_for(1) == [{"count": 4}]
         assert await answers.wait_for(1) == [{"success": True}]
 
 
-async def test_client_call_times_out(serve: Serve) -> None:
+async def test_client_call_times_out(pursocket_serve: ServeFixture) -> None:
     started, release = Inbox(), asyncio.Event()
-    running = await serve(blocking_server(started, release))
+    url = await pursocket_serve(blocking_server(started, release))
     client = Client(AppProtocol, reconnection=False)
     lobby = client.namespace("lobby")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         with pytest.raises(CallTimeout) as timed_out:
             await lobby.call("slow", {"count": 1}, timeout=0.25)
         release.set()
@@ -99,14 +105,14 @@ async def test_client_call_times_out(serve: Serve) -> None:
 
 
 async def test_client_call_fails_at_once_when_the_server_drops_the_connection(
-    serve: Serve,
+    pursocket_serve: ServeFixture,
 ) -> None:
     started, release = Inbox(), asyncio.Event()
-    running = await serve(blocking_server(started, release))
+    url = await pursocket_serve(blocking_server(started, release))
     client = Client(AppProtocol, reconnection=False)
     lobby = client.namespace("lobby")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         call = asyncio.create_task(lobby.call("slow", {"count": 1}, timeout=60))
         (conn,) = await started.wait_for(1)
         await conn.disconnect()
@@ -123,18 +129,21 @@ async def test_client_call_fails_at_once_when_the_server_drops_the_connection(
         await lobby.call("slow", {"count": 1})
 
 
-async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Serve) -> None:
+async def test_client_call_fails_at_once_when_the_server_goes_away(
+    pursocket_serve: ServeFixture,
+) -> None:
     started, release = Inbox(), asyncio.Event()
-    running = await serve(blocking_server(started, release))
+    serving = AsyncExitStack()
+    url = await serving.enter_async_context(serve(blocking_server(started, release)))
     client = Client(AppProtocol, reconnection=False)
     lobby = client.namespace("lobby")
     reasons = Inbox()
     lobby.on_disconnect(reasons.put)
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         call = asyncio.create_task(lobby.call("slow", {"count": 1}, timeout=60))
         await started.wait_for(1)
-        await running.stop()
+        await serving.aclose()
         with pytest.raises(CallError, match="disconnected"):
             await asyncio.wait_for(call, 5)
         release.set()
@@ -144,15 +153,15 @@ async def test_client_call_fails_at_once_when_the_server_goes_away(serve: Serve)
 
 @pytest.mark.parametrize("transports", [None, ["polling"], ["websocket"]])
 async def test_disconnect_reasons_when_the_client_leaves(
-    serve: Serve, transports: list[str] | None
+    pursocket_serve: ServeFixture, transports: list[str] | None
 ) -> None:
     server = Server(AppProtocol)
     server_side = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer, client_side = Peer(), Inbox()
     peer.lobby.on_disconnect(client_side.put)
-    await peer.client.connect(running.url, transports=transports)
+    await peer.client.connect(url, transports=transports)
     # Promptly, also on long-polling: not after the 25 s ping interval.
     await asyncio.wait_for(peer.client.disconnect(), 5)
     assert await client_side.wait_for(1) == [DisconnectReason.CLIENT_DISCONNECT]
@@ -161,18 +170,18 @@ async def test_disconnect_reasons_when_the_client_leaves(
     assert not peer.client.connected
 
 
-async def test_disconnect_reason_when_the_transport_breaks(serve: Serve) -> None:
+async def test_disconnect_reason_when_the_transport_breaks(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     conns, server_side = Inbox(), Inbox()
     lobby = server.namespace("lobby")
     lobby.on_connect(conns.put)
     lobby.on_disconnect(lambda conn, reason: server_side.put(reason))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol)  # reconnection on: the reason says it will retry
     client_side = Inbox()
     client.namespace("lobby").on_disconnect(client_side.put)
     async with client:
-        await client.connect(running.url, transports=["websocket"])
+        await client.connect(url, transports=["websocket"])
         await conns.wait_for(1)
         # Close the socket under the client, as a network failure would.
         await client.sio.eio.ws.close()
@@ -192,14 +201,14 @@ def test_will_auto_reconnect() -> None:
     assert DisconnectReason.from_socketio("something new") is DisconnectReason.UNKNOWN
 
 
-async def test_async_with_disconnects_on_exit(serve: Serve) -> None:
+async def test_async_with_disconnects_on_exit(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     left = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: left.put(conn.sid))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     async with Client(AppProtocol) as client:
         lobby = client.namespace("lobby")
-        await client.connect(running.url)
+        await client.connect(url)
         sid = lobby.sid
         assert client.connected and sid is not None
     assert not client.connected
@@ -207,18 +216,18 @@ async def test_async_with_disconnects_on_exit(serve: Serve) -> None:
     assert await left.wait_for(1) == [sid]
 
 
-async def test_client_never_installs_a_sigint_handler(serve: Serve) -> None:
-    running = await serve(Server(AppProtocol))
+async def test_client_never_installs_a_sigint_handler(pursocket_serve: ServeFixture) -> None:
+    url = await pursocket_serve(Server(AppProtocol))
     before = signal.getsignal(signal.SIGINT)
     client = Client(AppProtocol, handle_sigint=True)
     client.namespace("lobby")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         assert signal.getsignal(signal.SIGINT) is before
     assert signal.getsignal(signal.SIGINT) is before
 
 
-async def test_connect_waits_for_a_slow_connect_handler(serve: Serve) -> None:
+async def test_connect_waits_for_a_slow_connect_handler(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     release = asyncio.Event()
     attempts = Inbox()
@@ -228,24 +237,24 @@ async def test_connect_waits_for_a_slow_connect_handler(serve: Serve) -> None:
         attempts.put(conn)
         await release.wait()
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     impatient = Client(AppProtocol, reconnection=False)
     impatient.namespace("lobby")
     with pytest.raises(
         ConnectError,
         match=re.escape(
-            f'Could not connect to {running.url}: the server did not accept namespace "lobby" '
+            f'Could not connect to {url}: the server did not accept namespace "lobby" '
             "within 0.3 s (pass a larger wait_timeout for slow connect handlers)"
         ),
     ):
-        await impatient.connect(running.url, wait_timeout=0.3)
+        await impatient.connect(url, wait_timeout=0.3)
 
     patient = Client(AppProtocol, reconnection=False)
     patient.namespace("lobby")
     # Longer than python-socketio's own 1 s default: pursocket's 10 s default waits it out.
     asyncio.get_running_loop().call_later(1.5, release.set)
     async with patient:
-        await patient.connect(running.url)
+        await patient.connect(url)
         assert patient.connected
     assert len(attempts.items) == 2
 
@@ -253,19 +262,23 @@ async def test_connect_waits_for_a_slow_connect_handler(serve: Serve) -> None:
 async def test_connect_to_nothing_is_a_connect_error() -> None:
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")
-    url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(ConnectError, match=f"^Could not connect to {re.escape(url)}: "):
-        await client.connect(url)
+    with socket.socket() as bound_but_not_listening:
+        bound_but_not_listening.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{bound_but_not_listening.getsockname()[1]}"
+        with pytest.raises(ConnectError, match=f"^Could not connect to {re.escape(url)}: "):
+            await client.connect(url)
 
 
-async def test_connect_twice_is_refused_and_keeps_the_connection(serve: Serve) -> None:
-    running = await serve(Server(AppProtocol))
+async def test_connect_twice_is_refused_and_keeps_the_connection(
+    pursocket_serve: ServeFixture,
+) -> None:
+    url = await pursocket_serve(Server(AppProtocol))
     client = Client(AppProtocol)
     client.namespace("lobby")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         with pytest.raises(ConnectError, match="already connected; call disconnect"):
-            await client.connect(running.url)
+            await client.connect(url)
         assert client.connected
 
 
@@ -274,16 +287,18 @@ async def test_connect_needs_a_declared_namespace() -> None:
         await Client(AppProtocol).connect("http://127.0.0.1:9")
 
 
-async def test_connects_every_declared_namespace_with_its_own_sid(serve: Serve) -> None:
+async def test_connects_every_declared_namespace_with_its_own_sid(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     sids = Inbox()
     server.namespace("lobby").on_connect(lambda conn: sids.put(("lobby", conn.sid)))
     server.namespace("game").on_connect(lambda conn: sids.put(("game", conn.sid)))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol)
     lobby, game = client.namespace("lobby"), client.namespace("game")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         assert sorted(await sids.wait_for(2)) == sorted([("lobby", lobby.sid), ("game", game.sid)])
         assert lobby.sid != game.sid
 
@@ -364,13 +379,13 @@ def test_client_registering_a_handler_the_protocol_does_not_declare(
     ],
 )
 async def test_client_sending_an_event_the_protocol_does_not_declare(
-    serve: Serve, send: Any, message: str
+    pursocket_serve: ServeFixture, send: Any, message: str
 ) -> None:
-    running = await serve(Server(AppProtocol))
+    url = await pursocket_serve(Server(AppProtocol))
     client = Client(AppProtocol)
     lobby = client.namespace("lobby")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         with pytest.raises(ProtocolError, match=re.escape(message)):
             await send(lobby)
 
@@ -381,7 +396,7 @@ async def test_call_before_connect_fails_at_once() -> None:
         await lobby.call("join", JoinRequest(name="x"))
 
 
-async def test_reconnects_after_a_broken_transport(serve: Serve) -> None:
+async def test_reconnects_after_a_broken_transport(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     conns = Inbox()
@@ -391,12 +406,12 @@ async def test_reconnects_after_a_broken_transport(serve: Serve) -> None:
     async def chat(conn: LobbyConn, msg: ChatMessage) -> None:
         await conn.emit("userCount", BARRIER)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer = Peer(reconnection=True, reconnection_delay=0.05, randomization_factor=0)
     ups = Inbox()
     peer.lobby.on_connect(lambda: ups.put(peer.lobby.sid))
     async with peer.client:
-        await peer.client.connect(running.url, transports=["websocket"])
+        await peer.client.connect(url, transports=["websocket"])
         await peer.client.sio.eio.ws.close()
         first, second = await ups.wait_for(2, timeout=10)
         assert first != second
@@ -446,7 +461,9 @@ class SilentableProxy:
                 await writer.wait_closed()
 
 
-async def serve_behind_a_silentable_proxy(serve: Serve) -> tuple[Inbox, SilentableProxy, str]:
+async def serve_behind_a_silentable_proxy(
+    pursocket_serve: ServeFixture,
+) -> tuple[Inbox, SilentableProxy, str]:
     """A server pinging every 0.2 s (0.2 s timeout) reached through a ``SilentableProxy``.
 
     Returns the inbox of its "lobby" disconnect reasons, the proxy (started) and its URL.
@@ -454,13 +471,15 @@ async def serve_behind_a_silentable_proxy(serve: Serve) -> tuple[Inbox, Silentab
     server = Server(AppProtocol, ping_interval=0.2, ping_timeout=0.2)
     server_side = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
-    running = await serve(server)
-    proxy = SilentableProxy(running.port)
+    url = await pursocket_serve(server)
+    proxy = SilentableProxy(urlsplit(url).port)
     return server_side, proxy, await proxy.start()
 
 
-async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serve: Serve) -> None:
-    server_side, proxy, url = await serve_behind_a_silentable_proxy(serve)
+async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(
+    pursocket_serve: ServeFixture,
+) -> None:
+    server_side, proxy, url = await serve_behind_a_silentable_proxy(pursocket_serve)
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")
     try:
@@ -474,8 +493,10 @@ async def test_server_sees_a_ping_timeout_when_a_polling_client_goes_silent(serv
         await proxy.close()
 
 
-async def test_disconnect_reasons_when_the_network_goes_silent(serve: Serve) -> None:
-    server_side, proxy, url = await serve_behind_a_silentable_proxy(serve)
+async def test_disconnect_reasons_when_the_network_goes_silent(
+    pursocket_serve: ServeFixture,
+) -> None:
+    server_side, proxy, url = await serve_behind_a_silentable_proxy(pursocket_serve)
     client = Client(AppProtocol, reconnection=False)
     client_side = Inbox()
     client.namespace("lobby").on_disconnect(client_side.put)
@@ -492,15 +513,17 @@ async def test_disconnect_reasons_when_the_network_goes_silent(serve: Serve) -> 
         await client.disconnect()
 
 
-async def test_wait_returns_when_the_client_is_disconnected_for_good(serve: Serve) -> None:
+async def test_wait_returns_when_the_client_is_disconnected_for_good(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     conns = Inbox()
     server.namespace("lobby").on_connect(conns.put)
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol)  # reconnection on: a server disconnect is final all the same
     client.namespace("lobby")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         waiting = asyncio.create_task(client.wait())
         (conn,) = await conns.wait_for(1)
         assert not waiting.done()

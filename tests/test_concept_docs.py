@@ -23,7 +23,7 @@ import socketio
 from examples.quickstart import AppProtocol, build_server
 from pursocket import Client, ConnectError, DisconnectReason, read_protocol
 from pursocket.testing import ConnectFixture, ServeFixture
-from tests.conftest import Inbox, Serve
+from tests.conftest import Inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -59,14 +59,14 @@ def test_protocol_page(run_page: Any) -> None:
     assert page.read_protocol(page.DrawProtocol).namespace("draw").path == "/draw"
 
 
-async def test_server_page(run_page: Any, serve: Serve) -> None:
+async def test_server_page(run_page: Any, pursocket_serve: ServeFixture) -> None:
     page = run_page("server.md")
-    running = await serve(page.server)
+    url = await pursocket_serve(page.server)
 
     refused = Client(AppProtocol, reconnection=False)
     refused.namespace("lobby")
     with pytest.raises(ConnectError) as refusal:
-        await refused.connect(running.url, auth={"token": "guess"})
+        await refused.connect(url, auth={"token": "guess"})
     assert (refusal.value.message, refusal.value.data) == (
         'The server refused namespace "lobby": a valid token is required',
         {"login": "/login"},
@@ -80,9 +80,9 @@ async def test_server_page(run_page: Any, serve: Serve) -> None:
         lobby.on("relay")(saw.put)
         lobby.on_call("confirm")(lambda message: {"success": True})
     async with alice, bob:
-        await alice.connect(running.url, auth={"token": "secret"})
+        await alice.connect(url, auth={"token": "secret"})
         assert await alice_saw.wait_for(1) == [{"count": 1}]
-        await bob.connect(running.url, auth={"token": "secret"})
+        await bob.connect(url, auth={"token": "secret"})
         assert await bob_saw.wait_for(1) == [{"count": 2}]
         assert await alice.namespace("lobby").call("join", {"name": "Alice"}) == {"success": True}
         assert await alice.namespace("lobby").call("join", {"name": ""}) == {"success": False}
@@ -106,14 +106,16 @@ async def test_server_page(run_page: Any, serve: Serve) -> None:
     assert page.departures[0] is DisconnectReason.CLIENT_DISCONNECT
 
 
-async def test_client_page(run_page: Any, serve: Serve, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_client_page(
+    run_page: Any, pursocket_serve: ServeFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = run_page("client.md")
-    running = await serve(build_server())
-    assert await page.sneak_in(running.url) == (
+    url = await pursocket_serve(build_server())
+    assert await page.sneak_in(url) == (
         'The server refused namespace "lobby": a valid token is required '
         "({'hint': \"auth={'token': ...}\"})"
     )
-    assert await page.visit(running.url) == {"success": True}
+    assert await page.visit(url) == {"success": True}
     assert not page.client.connected
     assert await page.careful_join("alice") is False  # not connected any more
     lines = capsys.readouterr().out.splitlines()
@@ -126,28 +128,28 @@ async def test_client_page(run_page: Any, serve: Serve, capsys: pytest.CaptureFi
         "join failed (disconnected): the namespace is not connected",
     ]
     async with page.client:
-        await page.client.connect(running.url, auth={"token": "secret", "name": "bob"})
+        await page.client.connect(url, auth={"token": "secret", "name": "bob"})
         assert await page.careful_join("bob") is True
 
 
 async def test_readme_quickstart(
-    run_page: Any, serve: Serve, capsys: pytest.CaptureFixture[str]
+    run_page: Any, pursocket_serve: ServeFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = run_page("README.md")
-    running = await serve(page.server)
-    assert await page.visit(running.url) == {"success": True}
+    url = await pursocket_serve(page.server)
+    assert await page.visit(url) == {"success": True}
     assert capsys.readouterr().out.splitlines()[0] == "1 online"
     assert read_protocol(page.WideProtocol).namespace("game-room").path == "/game-room"
     assert read_protocol(page.WideProtocol).namespace("/").path == "/"
 
 
-async def test_escape_hatch_page(run_page: Any, serve: Serve) -> None:
+async def test_escape_hatch_page(run_page: Any, pursocket_serve: ServeFixture) -> None:
     page = run_page("escape-hatch.md")
     try:
-        running = await serve(page.server)
+        url = await pursocket_serve(page.server)
         legacy = socketio.AsyncClient(handle_sigint=False, reconnection=False)
         await legacy.connect(
-            running.url,
+            url,
             namespaces=["/lobby", "/v1", "/metrics"],
             auth={"key": "k"},
             transports=["websocket"],

@@ -14,7 +14,8 @@ from typing import Any
 import socketio
 
 from pursocket import Client, Server
-from tests.conftest import Inbox, Serve
+from pursocket.testing import ServeFixture
+from tests.conftest import Inbox
 from tests.protocols import AppProtocol, ChatMessage
 from tests.trust_helpers import raw_client
 
@@ -31,7 +32,9 @@ def lobby_server() -> tuple[Server[AppProtocol], Inbox]:
     return server, chats
 
 
-async def test_an_undeclared_event_reaches_a_handler_registered_on_sio(serve: Serve) -> None:
+async def test_an_undeclared_event_reaches_a_handler_registered_on_sio(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, chats = lobby_server()
     legacy = Inbox()
 
@@ -40,8 +43,8 @@ async def test_an_undeclared_event_reaches_a_handler_registered_on_sio(serve: Se
         legacy.put((sid, args))
         return "ok", len(args)
 
-    running = await serve(server)
-    raw = await raw_client(running.url, "/lobby")
+    url = await pursocket_serve(server)
+    raw = await raw_client(url, "/lobby")
     try:
         await raw.emit("legacy", ("a", 2), namespace="/lobby")
         answer = await raw.call("legacy", ["b"], namespace="/lobby", timeout=5)
@@ -55,12 +58,14 @@ async def test_an_undeclared_event_reaches_a_handler_registered_on_sio(serve: Se
         await raw.disconnect()
 
 
-async def test_a_declared_event_never_reaches_a_handler_registered_on_sio(serve: Serve) -> None:
+async def test_a_declared_event_never_reaches_a_handler_registered_on_sio(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, chats = lobby_server()
     shadow = Inbox()
     server.sio.on("chat", lambda sid, data: shadow.put(data), namespace="/lobby")
-    running = await serve(server)
-    raw = await raw_client(running.url, "/lobby")
+    url = await pursocket_serve(server)
+    raw = await raw_client(url, "/lobby")
     try:
         await raw.emit("chat", {"text": 1}, namespace="/lobby")  # invalid: refused
         await raw.emit("chat", {"text": "valid"}, namespace="/lobby")
@@ -79,14 +84,14 @@ async def test_a_declared_event_never_reaches_a_handler_registered_on_sio(serve:
 
 
 async def test_a_catch_all_takes_the_undeclared_events_of_a_declared_namespace(
-    serve: Serve,
+    pursocket_serve: ServeFixture,
 ) -> None:
     server, chats = lobby_server()
     caught, offences = Inbox(), Inbox()
     server.sio.on("*", lambda event, sid, *args: caught.put((event, args)), namespace="/lobby")
     server.namespace("lobby").on_invalid(lambda conn, offence: offences.put(offence.code))
-    running = await serve(server)
-    raw = await raw_client(running.url, "/lobby")
+    url = await pursocket_serve(server)
+    raw = await raw_client(url, "/lobby")
     try:
         await raw.emit("anything", {"x": 1}, namespace="/lobby")
         await raw.emit("chat", {"text": 5}, namespace="/lobby")  # declared: refused
@@ -98,10 +103,12 @@ async def test_a_catch_all_takes_the_undeclared_events_of_a_declared_namespace(
         await raw.disconnect()
 
 
-async def test_without_a_handler_on_sio_an_undeclared_event_is_refused(serve: Serve) -> None:
+async def test_without_a_handler_on_sio_an_undeclared_event_is_refused(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _ = lobby_server()
-    running = await serve(server)
-    raw = await raw_client(running.url, "/lobby")
+    url = await pursocket_serve(server)
+    raw = await raw_client(url, "/lobby")
     try:
         answer = await raw.call("legacy", 1, namespace="/lobby", timeout=5)
     finally:
@@ -109,14 +116,16 @@ async def test_without_a_handler_on_sio_an_undeclared_event_is_refused(serve: Se
     assert answer["__pursocket_error__"]["code"] == "unknown_event"
 
 
-async def test_a_namespace_the_protocol_does_not_declare_is_served_by_sio(serve: Serve) -> None:
+async def test_a_namespace_the_protocol_does_not_declare_is_served_by_sio(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _ = lobby_server()
     connected, events = Inbox(), Inbox()
     server.sio.on("connect", lambda sid, environ, auth: connected.put(auth), namespace="/old")
     server.sio.on("ping", lambda sid, data: events.put(data) or "pong", namespace="/old")
-    running = await serve(server)
+    url = await pursocket_serve(server)
     raw = await raw_client(
-        running.url,
+        url,
         "/old",
     )
     try:
@@ -148,20 +157,20 @@ class Legacy(socketio.AsyncNamespace):  # type: ignore[misc]
         self.seen.put(("disconnect", reason))
 
 
-async def test_class_based_namespaces_work_beside_the_protocol(serve: Serve) -> None:
+async def test_class_based_namespaces_work_beside_the_protocol(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, chats = lobby_server()
     seen = Inbox()
     server.sio.register_namespace(Legacy("/legacy", seen))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     old = socketio.AsyncClient(handle_sigint=False, reconnection=False)
     client = Client(AppProtocol, reconnection=False)
     lobby = client.namespace("lobby")
     async with client:
-        await old.connect(
-            running.url, namespaces=["/legacy"], auth={"v": 1}, transports=["websocket"]
-        )
+        await old.connect(url, namespaces=["/legacy"], auth={"v": 1}, transports=["websocket"])
         try:
-            await client.connect(running.url)
+            await client.connect(url)
             assert await old.call("echo", {"n": 1}, namespace="/legacy", timeout=5) == {"n": 1}
             await lobby.emit("chat", {"text": "typed"})
             assert await chats.wait_for(1) == [{"text": "typed"}]
@@ -174,14 +183,14 @@ async def test_class_based_namespaces_work_beside_the_protocol(serve: Serve) -> 
 
 
 async def test_an_undeclared_namespace_without_handlers_is_still_refused_by_name(
-    serve: Serve,
+    pursocket_serve: ServeFixture,
 ) -> None:
-    running = await serve(lobby_server()[0])
+    url = await pursocket_serve(lobby_server()[0])
     refusals = Inbox()
     raw = socketio.AsyncClient(handle_sigint=False, reconnection=False)
     raw.on("connect_error", refusals.put, namespace="/nowhere")
     try:
-        await raw.connect(running.url, namespaces=["/nowhere"], transports=["websocket"])
+        await raw.connect(url, namespaces=["/nowhere"], transports=["websocket"])
     except socketio.exceptions.ConnectionError:
         pass
     finally:
@@ -191,11 +200,13 @@ async def test_an_undeclared_namespace_without_handlers_is_still_refused_by_name
     ]
 
 
-async def test_the_client_hands_undeclared_server_events_to_sio_handlers(serve: Serve) -> None:
+async def test_the_client_hands_undeclared_server_events_to_sio_handlers(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _ = lobby_server()
     connected = Inbox()
     server.namespace("lobby").on_connect(connected.put)
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol)
     lobby = client.namespace("lobby")
     notices, counts = Inbox(), Inbox()
@@ -203,7 +214,7 @@ async def test_the_client_hands_undeclared_server_events_to_sio_handlers(serve: 
     client.sio.on("userCount", lambda data: notices.put(("shadow", data)), namespace="/lobby")
     lobby.on("userCount")(counts.put)
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         [conn] = await connected.wait_for(1)
         # An event the protocol does not declare, sent through the server's escape hatch.
         await server.sio.emit("notice", ("maintenance", 5), to=conn.sid, namespace="/lobby")

@@ -8,14 +8,15 @@ and in an event), and that an ``ArrayBuffer`` the page sends arrives as ``bytes`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal, TypedDict
+from collections.abc import AsyncIterator
+from typing import Literal, TypedDict
 
 import pytest
 from playwright.async_api import Browser
 
 from examples.chat.server import CLIENT_BUNDLE
 from pursocket import Call, Connection, Msg, Server
+from pursocket.testing import ServeFixture
 from tests.browser import chromium, require
 from tests.conftest import Inbox
 
@@ -68,7 +69,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def test_bytes_arrive_in_a_browser_as_an_array_buffer(
-    serve: Callable[[Server[Any]], Any], browser: Browser
+    pursocket_serve: ServeFixture, browser: Browser
 ) -> None:
     server = Server(BinaryProtocol)
     files = server.namespace("files")
@@ -82,10 +83,10 @@ async def test_bytes_arrive_in_a_browser_as_an_array_buffer(
         await conn.emit("file", {"name": "pushed", "data": b"\x00\xff"})
         return {"name": request["name"], "data": request["data"] + b"!"}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     page = await browser.new_page()
     # Any page of the server's origin will do: python-socketio answers 404, same origin.
-    await page.goto(f"{running.url}/blank")
+    await page.goto(f"{url}/blank")
     await page.add_script_tag(path=str(CLIENT_BUNDLE))
     result = await page.evaluate(DESCRIBE_AND_UPLOAD)
     assert result == {

@@ -17,7 +17,8 @@ from typing import Any, Literal
 import pytest
 
 from pursocket import Client, ConnectError, Connection, ConnectionRefused, Server
-from tests.conftest import Inbox, Serve
+from pursocket.testing import ServeFixture
+from tests.conftest import Inbox
 from tests.peers import BARRIER
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult
 
@@ -76,7 +77,9 @@ async def node(script: str, *args: str) -> AsyncIterator[NodeProcess]:
 # --- the npm socket.io-client drives a pursocket server ------------------------------------
 
 
-async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Serve) -> None:
+async def test_js_client_emits_calls_answers_and_receives_a_broadcast(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     events = Inbox()
@@ -97,8 +100,8 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Ser
     def join(conn: LobbyConn, req: JoinRequest) -> JoinResult:
         return {"success": req["name"] == "Alice"}
 
-    running = await serve(server)
-    async with node("js_client.mjs", running.url) as js:
+    url = await pursocket_serve(server)
+    async with node("js_client.mjs", url) as js:
         lines = await js.until("disconnect")
         assert await js.process.wait() == 0
     # The JS client holds what arrives before its CONNECT packet, then delivers it.
@@ -125,22 +128,22 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(serve: Ser
     assert conn_line["id"]
 
 
-async def test_js_client_sees_a_connect_handler_refusal(serve: Serve) -> None:
+async def test_js_client_sees_a_connect_handler_refusal(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
 
     @server.namespace("lobby").on_connect
     def connected(conn: LobbyConn) -> None:
         raise ConnectionRefused("members only", {"retry": False})
 
-    running = await serve(server)
-    async with node("js_client.mjs", running.url) as js:
+    url = await pursocket_serve(server)
+    async with node("js_client.mjs", url) as js:
         line = await js.next()
     assert line == {"type": "connect_error", "message": "members only", "data": {"retry": False}}
 
 
-async def test_js_client_is_refused_an_unknown_namespace(serve: Serve) -> None:
-    running = await serve(Server(AppProtocol))
-    async with node("js_client.mjs", running.url, "admin") as js:
+async def test_js_client_is_refused_an_unknown_namespace(pursocket_serve: ServeFixture) -> None:
+    url = await pursocket_serve(Server(AppProtocol))
+    async with node("js_client.mjs", url, "admin") as js:
         line = await js.next()
     assert line == {
         "type": "connect_error",

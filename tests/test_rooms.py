@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pursocket import Connection, Server
-from tests.conftest import Inbox, RunningServer
+from pursocket.testing import ServeFixture
+from tests.conftest import Inbox
 from tests.rooms_app import RoomsProtocol, build_server
 from tests.rooms_members import Member, everyone_until, next_token
 
@@ -16,15 +17,15 @@ from tests.rooms_members import Member, everyone_until, next_token
 class Room:
     """A running rooms server and the members connected to it."""
 
-    def __init__(self, running: RunningServer) -> None:
-        self.running = running
-        self.server: Server[RoomsProtocol] = running.server
+    def __init__(self, server: Server[RoomsProtocol], url: str) -> None:
+        self.server = server
+        self.url = url
         self.main = self.server.namespace("main")
         self.other = self.server.namespace("other")
         self.members: list[Member] = []
 
     async def member(self, name: str, *namespaces: str) -> Member:
-        member = await Member(name, namespaces or ("main",)).connect(self.running.url)
+        member = await Member(name, namespaces or ("main",)).connect(self.url)
         self.members.append(member)
         return member
 
@@ -42,8 +43,9 @@ class Room:
 
 
 @pytest.fixture
-async def room(serve: Callable[[Server[Any]], Any]) -> AsyncIterator[Room]:
-    setup = Room(await serve(build_server("solo")))
+async def room(pursocket_serve: ServeFixture) -> AsyncIterator[Room]:
+    server = build_server("solo")
+    setup = Room(server, await pursocket_serve(server))
     yield setup
     for member in setup.members:
         await member.client.disconnect()

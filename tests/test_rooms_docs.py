@@ -7,13 +7,13 @@ import re
 import subprocess
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pursocket import Server
+from pursocket.testing import ServeFixture
 from tests.conftest import Inbox
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rooms.md"
@@ -34,12 +34,12 @@ def doc() -> Iterator[Any]:
         del sys.modules[module.__name__]
 
 
-async def test_the_documented_lifecycle(doc: Any, serve: Callable[[Server[Any]], Any]) -> None:
-    running = await serve(doc.server)
+async def test_the_documented_lifecycle(doc: Any, pursocket_serve: ServeFixture) -> None:
+    url = await pursocket_serve(doc.server)
     alice_saw, bob_saw = Inbox(), Inbox()
     alice, bob = doc.tables_client(alice_saw.put), doc.tables_client(bob_saw.put)
-    await alice.connect(running.url)
-    await bob.connect(running.url)
+    await alice.connect(url)
+    await bob.connect(url)
     a, b = alice.namespace("tables"), bob.namespace("tables")
     bob_sid = b.sid
     try:

@@ -20,7 +20,8 @@ from pursocket import (
     ProtocolError,
     Server,
 )
-from tests.conftest import Inbox, Serve
+from pursocket.testing import ConnectFixture, ServeFixture
+from tests.conftest import Inbox
 from tests.peers import BARRIER, Peer, peers
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
@@ -39,30 +40,36 @@ LobbyConn = Connection[AppProtocol, Literal["lobby"]]
     ],
 )
 async def test_delivery_reaches_exactly_the_intended_clients(
-    serve: Serve, how: str, sender_gets: list[UserCount], others_get: list[UserCount]
+    pursocket_serve: ServeFixture,
+    pursocket_connect: ConnectFixture,
+    how: str,
+    sender_gets: list[UserCount],
+    others_get: list[UserCount],
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 
-    @lobby.on("chat")
-    async def chat(conn: LobbyConn, msg: ChatMessage) -> None:
+    @lobby.on_call("join")
+    async def join(conn: LobbyConn, req: JoinRequest) -> JoinResult:
         if how == "emit":
             await conn.emit("userCount", {"count": 1})
         elif how == "broadcast":
             await lobby.broadcast("userCount", {"count": 2})
         else:
             await conn.broadcast_except_sender("userCount", {"count": 3})
-        await lobby.broadcast("userCount", BARRIER)
+        return {"success": True}
 
-    running = await serve(server)
-    async with peers(running.url, 3) as (sender, *others):
-        await sender.lobby.emit("chat", {"text": how})
-        assert await sender.until_barrier() == sender_gets
-        for other in others:
-            assert await other.until_barrier() == others_get
+    url = await pursocket_serve(server)
+    sender, *others = [await pursocket_connect(AppProtocol, url, "lobby") for _ in range(3)]
+    # The handler has sent everything by the time its answer arrives.
+    assert await sender.call("join", {"name": how}) == {"success": True}
+    for client, expected in [(sender, sender_gets), *((other, others_get) for other in others)]:
+        for payload in expected:
+            assert await client.next("userCount") == payload
+        await client.nothing_more("userCount")
 
 
-async def test_namespaces_are_isolated(serve: Serve) -> None:
+async def test_namespaces_are_isolated(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby, game = server.namespace("lobby"), server.namespace("game")
     lobby_chats, game_chats = Inbox(), Inbox()
@@ -80,10 +87,10 @@ async def test_namespaces_are_isolated(serve: Serve) -> None:
         await lobby.broadcast("userCount", BARRIER)
         await game.broadcast("userCount", BARRIER)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     async with (
-        peers(running.url, 1, namespaces=("lobby", "game")) as (both,),
-        peers(running.url, 1, namespaces=("lobby",)) as (lobby_only,),
+        peers(url, 1, namespaces=("lobby", "game")) as (both,),
+        peers(url, 1, namespaces=("lobby",)) as (lobby_only,),
     ):
         await both.client.namespace("game").emit("chat", {"text": "in game"})
         assert await both.until_barrier("game") == [{"count": 5}, {"count": 6}]
@@ -97,7 +104,9 @@ async def test_namespaces_are_isolated(serve: Serve) -> None:
 
 
 @pytest.mark.parametrize("style", ["async", "sync"])
-async def test_server_answers_a_call_and_makes_one(serve: Serve, style: str) -> None:
+async def test_server_answers_a_call_and_makes_one(
+    pursocket_serve: ServeFixture, style: str
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     answers = Inbox()
@@ -115,7 +124,7 @@ async def test_server_answers_a_call_and_makes_one(serve: Serve, style: str) -> 
         def join(conn: LobbyConn, req: JoinRequest) -> JoinResult:
             return {"success": req["name"] == "Alice"}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer = Peer()
 
     @peer.lobby.on_call("confirm")
@@ -123,14 +132,14 @@ async def test_server_answers_a_call_and_makes_one(serve: Serve, style: str) -> 
         return {"success": req["text"] == "Alice"}
 
     async with peer.client:
-        await peer.client.connect(running.url)
+        await peer.client.connect(url)
         assert await peer.lobby.call("join", {"name": "Alice"}) == {"success": True}
         assert await peer.lobby.call("join", {"name": "Bob"}) == {"success": False}
     if style == "async":
         assert answers.items == [{"success": True}, {"success": False}]
 
 
-async def test_server_call_times_out(serve: Serve) -> None:
+async def test_server_call_times_out(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome = Inbox()
@@ -142,7 +151,7 @@ async def test_server_call_times_out(serve: Serve) -> None:
         except CallTimeout as exc:
             outcome.put(exc)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer, release = Peer(), asyncio.Event()
 
     @peer.lobby.on_call("confirm")
@@ -151,7 +160,7 @@ async def test_server_call_times_out(serve: Serve) -> None:
         return {"success": True}
 
     async with peer.client:
-        await peer.client.connect(running.url)
+        await peer.client.connect(url)
         await peer.lobby.emit("chat", {"text": "hi"})
         (timeout,) = await outcome.wait_for(1)
         release.set()
@@ -160,7 +169,9 @@ async def test_server_call_times_out(serve: Serve) -> None:
     assert (timeout.namespace, timeout.event, timeout.timeout) == ("lobby", "confirm", 0.2)
 
 
-async def test_server_call_fails_at_once_when_the_client_goes(serve: Serve) -> None:
+async def test_server_call_fails_at_once_when_the_client_goes(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome = Inbox()
@@ -176,7 +187,7 @@ async def test_server_call_fails_at_once_when_the_client_goes(serve: Serve) -> N
         except CallError as exc:
             outcome.put(exc)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer, asked, release = Peer(), Inbox(), asyncio.Event()
 
     @peer.lobby.on_call("confirm")
@@ -186,7 +197,7 @@ async def test_server_call_fails_at_once_when_the_client_goes(serve: Serve) -> N
         return {"success": True}
 
     async with peer.client:
-        await peer.client.connect(running.url)
+        await peer.client.connect(url)
         await peer.lobby.emit("chat", {"text": "hi"})
         await asked.wait_for(1)
         await peer.client.disconnect()
@@ -200,7 +211,7 @@ async def test_server_call_fails_at_once_when_the_client_goes(serve: Serve) -> N
 # --- connecting, refusing, disconnecting ---------------------------------------------------
 
 
-async def test_connect_handler_sees_auth_and_the_client_sid(serve: Serve) -> None:
+async def test_connect_handler_sees_auth_and_the_client_sid(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     seen = Inbox()
@@ -209,11 +220,11 @@ async def test_connect_handler_sees_auth_and_the_client_sid(serve: Serve) -> Non
     def connected(conn: LobbyConn) -> None:
         seen.put(conn)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer = Peer()
     assert peer.lobby.sid is None
     async with peer.client:
-        await peer.client.connect(running.url, auth={"token": "t"})
+        await peer.client.connect(url, auth={"token": "t"})
         (conn,) = await seen.wait_for(1)
         assert conn.auth == {"token": "t"}
         assert conn.sid == peer.lobby.sid
@@ -222,7 +233,7 @@ async def test_connect_handler_sees_auth_and_the_client_sid(serve: Serve) -> Non
         assert conn.environ["asgi.scope"]["client"][0] == "127.0.0.1"
 
 
-async def test_connect_handler_refuses_with_message_and_data(serve: Serve) -> None:
+async def test_connect_handler_refuses_with_message_and_data(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 
@@ -231,11 +242,11 @@ async def test_connect_handler_refuses_with_message_and_data(serve: Serve) -> No
         if conn.auth != {"token": "secret"}:
             raise ConnectionRefused("a valid token is required", {"retry": False})
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")
     with pytest.raises(ConnectError) as refused:
-        await client.connect(running.url, auth={"token": "wrong"})
+        await client.connect(url, auth={"token": "wrong"})
     assert refused.value.message == (
         'The server refused namespace "lobby": a valid token is required'
     )
@@ -244,11 +255,13 @@ async def test_connect_handler_refuses_with_message_and_data(serve: Serve) -> No
     assert lobby.connections() == ()
 
     async with client:
-        await client.connect(running.url, auth={"token": "secret"})
+        await client.connect(url, auth={"token": "secret"})
         assert client.connected
 
 
-async def test_connect_handler_that_fails_refuses_and_leaves_nothing(serve: Serve) -> None:
+async def test_connect_handler_that_fails_refuses_and_leaves_nothing(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 
@@ -256,28 +269,28 @@ async def test_connect_handler_that_fails_refuses_and_leaves_nothing(serve: Serv
     async def connected(conn: LobbyConn) -> None:
         raise RuntimeError("bug in the app")
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")
     with pytest.raises(ConnectError, match="Internal server error"):
-        await client.connect(running.url)
+        await client.connect(url)
     assert lobby.connections() == ()
     assert server.sio.manager.rooms.get("/lobby", {}).get(None, {}) == {}
 
 
-async def test_unknown_namespace_is_refused(serve: Serve) -> None:
-    running = await serve(Server(AppProtocol))
+async def test_unknown_namespace_is_refused(pursocket_serve: ServeFixture) -> None:
+    url = await pursocket_serve(Server(AppProtocol))
     client = Client(WiderProtocol, reconnection=False)
     client.namespace("admin")
     with pytest.raises(ConnectError) as refused:
-        await client.connect(running.url)
+        await client.connect(url)
     assert refused.value.message == (
         'The server refused namespace "admin": Unknown namespace "/admin"; '
         'protocol AppProtocol declares "/lobby", "/game"'
     )
 
 
-async def test_server_disconnects_a_client(serve: Serve) -> None:
+async def test_server_disconnects_a_client(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     server_side, client_side, conns = Inbox(), Inbox(), Inbox()
@@ -288,11 +301,11 @@ async def test_server_disconnects_a_client(serve: Serve) -> None:
     def left(conn: LobbyConn, reason: DisconnectReason) -> None:
         server_side.put((conn, reason))
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     peer = Peer()
     peer.lobby.on_disconnect(client_side.put)
     async with peer.client:
-        await peer.client.connect(running.url)
+        await peer.client.connect(url)
         (conn,) = await conns.wait_for(1)
         await conn.disconnect()
         assert await client_side.wait_for(1) == [DisconnectReason.SERVER_DISCONNECT]
@@ -303,7 +316,9 @@ async def test_server_disconnects_a_client(serve: Serve) -> None:
             await conn.call("confirm", {"text": "still there?"})
 
 
-async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(serve: Serve) -> None:
+async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome, asked = Inbox(), Inbox()
@@ -315,9 +330,9 @@ async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(serve: Serv
         except CallError as exc:
             outcome.put(exc.code)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     release = asyncio.Event()
-    async with peers(running.url, 3) as group:
+    async with peers(url, 3) as group:
         reasons = Inbox()
         for peer in group:
             peer.lobby.on_disconnect(reasons.put)
@@ -340,7 +355,9 @@ async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(serve: Serv
 # --- handlers -----------------------------------------------------------------------------
 
 
-async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve: Serve) -> None:
+async def test_handlers_declared_before_connect_get_what_on_connect_sends(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     answers = Inbox()
@@ -355,7 +372,7 @@ async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve:
         answers.put(req)
         return {"success": True}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client, replies = Client(AppProtocol, reconnection=False), Inbox()
     clobby = client.namespace("lobby")
 
@@ -369,19 +386,21 @@ async def test_handlers_declared_before_connect_get_what_on_connect_sends(serve:
         replies.put(await clobby.call("join", {"name": str(update["count"])}))
 
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         # The connect handler first, then what came before and during it, in order.
         assert await replies.wait_for(3) == ["connected"] + [{"success": True}] * 2
         assert answers.items == [{"name": "1"}, {"name": "2"}]
 
 
-async def test_messages_sent_right_after_connect_reach_the_server(serve: Serve) -> None:
+async def test_messages_sent_right_after_connect_reach_the_server(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     chats = Inbox()
     lobby.on("chat")(lambda conn, msg: chats.put(msg))
-    running = await serve(server)
-    async with peers(running.url, 5) as group:
+    url = await pursocket_serve(server)
+    async with peers(url, 5) as group:
         for number, peer in enumerate(group):
             await peer.lobby.emit("chat", {"text": str(number)})
         received = await chats.wait_for(5)
@@ -481,20 +500,22 @@ def test_registering_a_second_handler_for_an_event() -> None:
     ],
 )
 async def test_sending_an_event_the_protocol_does_not_declare(
-    serve: Serve, send: Any, message: str
+    pursocket_serve: ServeFixture, send: Any, message: str
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     conns = Inbox()
     lobby.on_connect(conns.put)
-    running = await serve(server)
-    async with peers(running.url, 1):
+    url = await pursocket_serve(server)
+    async with peers(url, 1):
         (conn,) = await conns.wait_for(1)
         with pytest.raises(ProtocolError, match=re.escape(message)):
             await send(lobby, conn)
 
 
-async def test_a_hundred_concurrent_clients(serve: Serve) -> None:
+async def test_a_hundred_concurrent_clients(
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
 
@@ -503,24 +524,18 @@ async def test_a_hundred_concurrent_clients(serve: Serve) -> None:
         await conn.emit("userCount", {"count": len(lobby.connections())})
         return {"success": True}
 
-    @lobby.on("chat")
-    async def chat(conn: LobbyConn, msg: ChatMessage) -> None:
-        await lobby.broadcast("userCount", BARRIER)
-
-    running = await serve(server)
-    group = [Peer() for _ in range(100)]
-    try:
-        await asyncio.gather(*(peer.client.connect(running.url) for peer in group))
-        assert len(lobby.connections()) == 100
-        results = await asyncio.gather(
-            *(peer.lobby.call("join", {"name": str(n)}) for n, peer in enumerate(group))
-        )
-        assert results == [{"success": True}] * 100
-        await group[0].lobby.emit("chat", {"text": "everyone"})
-        for peer in group:
-            assert await peer.until_barrier() == [{"count": 100}]
-    finally:
-        await asyncio.gather(*(peer.client.disconnect() for peer in group))
+    url = await pursocket_serve(server)
+    group = await asyncio.gather(
+        *(pursocket_connect(AppProtocol, url, "lobby") for _ in range(100))
+    )
+    assert len(lobby.connections()) == 100
+    results = await asyncio.gather(
+        *(client.call("join", {"name": str(n)}) for n, client in enumerate(group))
+    )
+    assert results == [{"success": True}] * 100
+    for client in group:
+        assert await client.next("userCount") == {"count": 100}
+    await asyncio.gather(*(client.nothing_more("userCount") for client in group))
 
 
 class AdminC2S(TypedDict):

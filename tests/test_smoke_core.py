@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from pursocket import Client, Server
-from tests.conftest import Inbox, Serve
+from pursocket.testing import ServeFixture
+from tests.conftest import Inbox
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
 
-async def test_msg_call_both_directions(serve: Serve) -> None:
+async def test_msg_call_both_directions(pursocket_serve: ServeFixture) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     chats = Inbox()
@@ -23,7 +24,7 @@ async def test_msg_call_both_directions(serve: Serve) -> None:
     def join(conn: Any, req: JoinRequest) -> JoinResult:
         return {"success": req["name"] == "Alice"}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(AppProtocol)
     clobby = client.namespace("lobby")
     counts = Inbox()
@@ -37,7 +38,7 @@ async def test_msg_call_both_directions(serve: Serve) -> None:
         return {"success": req["text"] == "hi"}
 
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         assert await clobby.call("join", {"name": "Alice"}) == {"success": True}
         await clobby.emit("chat", {"text": "hi"})
         assert await chats.wait_for(2) == [{"text": "hi"}, {"success": True}]

@@ -10,6 +10,7 @@ import pytest
 
 from pursocket import Call, CallError, Client, Msg, Server
 from pursocket._codec import MAX_DEPTH, _has_huge_number, _nests_deeper
+from pursocket.testing import ServeFixture
 from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import RawSocket, pursocket_records, raw_client
@@ -54,13 +55,13 @@ REFUSED = {
 @pytest.mark.parametrize("pad", ["none", "string", "key", "number"])
 @pytest.mark.parametrize("value", list(REFUSED))
 async def test_values_the_strict_decoder_refuses_never_reach_a_handler(
-    serve: Any, caplog: pytest.LogCaptureFixture, value: str, pad: str
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, value: str, pad: str
 ) -> None:
     server = Server(FormsProtocol)
     shapes, offences = Inbox(), Inbox()
     server.namespace("forms").on("shape")(lambda conn, shape: shapes.put(shape))
     server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence.code))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     payload, outcome = REFUSED[value]
     padding = {
         "none": "",
@@ -68,7 +69,7 @@ async def test_values_the_strict_decoder_refuses_never_reach_a_handler(
         "key": f',"extra":"{PAD}"',  # a key the TypedDict drops
         "number": f',"extra":{PAD[:100]},"more":"{PAD}"',
     }[pad]
-    attacker = await RawSocket.open(running.url)
+    attacker = await RawSocket.open(url)
     try:
         await attacker.send(f'2/forms,["shape",{payload}{padding}}}]')
         if outcome == "closed":
@@ -77,7 +78,7 @@ async def test_values_the_strict_decoder_refuses_never_reach_a_handler(
             assert await offences.wait_for(1) == [outcome]
     finally:
         await attacker.close()
-    bystander = await raw_client(running.url)
+    bystander = await raw_client(url)
     try:
         await bystander.emit("shape", {"name": "fine", "note": PAD}, namespace="/forms")
         assert await shapes.wait_for(1) == [{"name": "fine", "note": PAD}]
@@ -88,18 +89,20 @@ async def test_values_the_strict_decoder_refuses_never_reach_a_handler(
     assert ("is not valid JSON" if outcome == "closed" else "Number out of range") in line
 
 
-async def test_a_huge_number_is_refused_wherever_it_is_padded(serve: Any) -> None:
+async def test_a_huge_number_is_refused_wherever_it_is_padded(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(FormsProtocol)
     shapes = Inbox()
     server.namespace("forms").on("shape")(lambda conn, shape: shapes.put(shape))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     for payload in (
         f'{{"name":"s","extra":{PAD}}}',
         f'{{"name":"s","extra":-{PAD}}}',
         f'{{"name":"s","extra":"\\\\","more":{PAD}}}',  # an escaped backslash before it
         f'{{"name":"s","extra":"\\"","more":0.{PAD}}}',  # an escaped quote before it
     ):
-        attacker = await RawSocket.open(running.url)
+        attacker = await RawSocket.open(url)
         try:
             await attacker.send(f'2/forms,["shape",{payload}]')
             assert await attacker.closed_by_server(), payload
@@ -132,15 +135,15 @@ def test_the_depth_guard_measures_nesting_outside_strings() -> None:
 
 
 async def test_payloads_deeper_than_the_limit_are_refused_as_invalid(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = Server(EchoProtocol)
     notes = Inbox()
     echo = server.namespace("echo")
     echo.on("note")(lambda conn, value: notes.put(value))
     echo.on_call("echo")(lambda conn, value: value)
-    running = await serve(server)
-    raw = await raw_client(running.url, namespace="/echo")
+    url = await pursocket_serve(server)
+    raw = await raw_client(url, namespace="/echo")
     try:
         answer = await raw.call("echo", nested(MAX_DEPTH), namespace="/echo", timeout=5)
         assert answer == nested(MAX_DEPTH)
@@ -161,15 +164,15 @@ async def test_payloads_deeper_than_the_limit_are_refused_as_invalid(
 
 
 async def test_values_deeper_than_the_limit_are_never_sent(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = Server(EchoProtocol)
     server.namespace("echo").on_call("echo")(lambda conn, depth: nested(depth))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(EchoProtocol, reconnection=False)
     calls = client.namespace("echo")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         with pytest.raises(ValueError, match="nests deeper than 100 levels"):
             await calls.call("echo", nested(MAX_DEPTH + 1))
         assert await calls.call("echo", MAX_DEPTH) == nested(MAX_DEPTH)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
 import pytest
 
 from pursocket import CallError, CallTimeout, Client, ConnectError, Server
-from tests.conftest import Inbox, RunningServer, Serve
+from pursocket.testing import ServeFixture, serve
+from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import RawSocket, pursocket_records, raw_client
 
@@ -38,7 +40,7 @@ async def healthy(url: str) -> None:
 
 
 async def test_raising_connect_handler_leaves_nothing_behind(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     forms = server.namespace("forms")
@@ -50,12 +52,12 @@ async def test_raising_connect_handler_leaves_nothing_behind(
         if conn.auth == {"fail": True}:
             raise RuntimeError("connect handler bug")
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     for _ in range(3):
         client = Client(FormsProtocol, reconnection=False)
         client.namespace("forms")
         with pytest.raises(ConnectError, match="Internal server error"):
-            await client.connect(running.url, auth={"fail": True})
+            await client.connect(url, auth={"fail": True})
     refused = await attempts.wait_for(3)
     manager = server.sio.manager
     assert list(manager.get_participants("/forms", None)) == []
@@ -64,14 +66,14 @@ async def test_raising_connect_handler_leaves_nothing_behind(
     assert "/forms" not in server.sio.manager.rooms or not any(
         manager.rooms["/forms"].get(None, {})
     )
-    await healthy(running.url)
+    await healthy(url)
     errors = [r.getMessage() for r in pursocket_records(caplog, logging.ERROR)]
     assert len(errors) == 3
     assert all("RuntimeError: connect handler bug (at " in line for line in errors)
 
 
 async def test_raising_msg_and_disconnect_handlers_harm_no_one(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     forms = server.namespace("forms")
@@ -88,14 +90,14 @@ async def test_raising_msg_and_disconnect_handlers_harm_no_one(
         gone.put(conn.sid)
         raise RuntimeError("disconnect handler bug")
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     bystander = Client(FormsProtocol)
     bforms = bystander.namespace("forms")
     offender = Client(FormsProtocol)
     oforms = offender.namespace("forms")
     async with bystander, offender:
-        await bystander.connect(running.url)
-        await offender.connect(running.url)
+        await bystander.connect(url)
+        await offender.connect(url)
         for value in range(-20, 0):
             await oforms.emit("number", value)
         await oforms.emit("number", 1)
@@ -117,16 +119,18 @@ async def test_raising_msg_and_disconnect_handlers_harm_no_one(
         assert not [r for r in caplog.records if r.exc_info]
 
 
-async def test_forged_lifecycle_events_never_reach_lifecycle_handlers(serve: Serve) -> None:
+async def test_forged_lifecycle_events_never_reach_lifecycle_handlers(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     connects, disconnects, offences = Inbox(), Inbox(), Inbox()
     forms.on_connect(connects.put)
     forms.on_disconnect(lambda conn, reason: disconnects.put(reason))
     forms.on_invalid(lambda conn, offence: offences.put(offence.event))
-    running = await serve(server)
-    raw = await raw_client(running.url)
-    websocket = await RawSocket.open(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
+    websocket = await RawSocket.open(url)
     try:
         for name in ("connect", "disconnect", "disconnecting", "connect_error"):
             await raw.emit(name, {"forged": True}, namespace="/forms")
@@ -166,11 +170,11 @@ MALFORMED = {
 
 @pytest.mark.parametrize("case", list(MALFORMED))
 async def test_malformed_packets_close_only_that_connection_without_a_traceback(
-    serve: Serve, caplog: pytest.LogCaptureFixture, case: str
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, case: str
 ) -> None:
-    running = await serve(forms_server())
-    bystander = await raw_client(running.url)
-    attacker = await RawSocket.open(running.url)
+    url = await pursocket_serve(forms_server())
+    bystander = await raw_client(url)
+    attacker = await RawSocket.open(url)
     try:
         for frame in MALFORMED[case]:
             if isinstance(frame, bytes):
@@ -185,15 +189,15 @@ async def test_malformed_packets_close_only_that_connection_without_a_traceback(
         await bystander.disconnect()
     assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
     assert len(pursocket_records(caplog, logging.WARNING)) == 1
-    await healthy(running.url)
+    await healthy(url)
 
 
-async def test_long_strings_of_digits_are_not_huge_integers(serve: Serve) -> None:
+async def test_long_strings_of_digits_are_not_huge_integers(pursocket_serve: ServeFixture) -> None:
     server = forms_server()
     texts = Inbox()
     server.namespace("forms").on("text")(lambda conn, text: texts.put(text))
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     try:
         await raw.emit("text", "7" * 500, namespace="/forms")
         assert await texts.wait_for(1) == ["7" * 500]
@@ -201,10 +205,12 @@ async def test_long_strings_of_digits_are_not_huge_integers(serve: Serve) -> Non
         await raw.disconnect()
 
 
-async def test_oversized_websocket_message_closes_that_connection(serve: Serve) -> None:
-    running = await serve(forms_server(max_http_buffer_size=10_000))
-    bystander = await raw_client(running.url)
-    attacker = await RawSocket.open(running.url)
+async def test_oversized_websocket_message_closes_that_connection(
+    pursocket_serve: ServeFixture,
+) -> None:
+    url = await pursocket_serve(forms_server(max_http_buffer_size=10_000))
+    bystander = await raw_client(url)
+    attacker = await RawSocket.open(url)
     try:
         await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
         assert await attacker.closed_by_server()
@@ -216,11 +222,11 @@ async def test_oversized_websocket_message_closes_that_connection(serve: Serve) 
 
 
 async def test_oversized_long_polling_post_is_answered_and_shutdown_stays_prompt() -> None:
-    running = RunningServer(forms_server(max_http_buffer_size=10_000))
-    await running.start()
-    base = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    serving = AsyncExitStack()
+    url = await serving.enter_async_context(serve(forms_server(max_http_buffer_size=10_000)))
+    base = f"{url}/socket.io/?EIO=4&transport=polling"
     try:
-        bystander = await raw_client(running.url)
+        bystander = await raw_client(url)
         async with aiohttp.ClientSession() as http:
             async with http.get(base) as response:
                 handshake = await response.text()
@@ -238,19 +244,19 @@ async def test_oversized_long_polling_post_is_answered_and_shutdown_stays_prompt
         await bystander.disconnect()
     finally:
         started = time.monotonic()
-        await running.stop()
+        await serving.aclose()
     assert time.monotonic() - started < 5
 
 
 async def test_a_flood_of_unknown_events_is_logged_a_bounded_number_of_times(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     offences = Inbox()
     server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence.code))
-    running = await serve(server)
-    attacker = await RawSocket.open(running.url)
-    bystander = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    attacker = await RawSocket.open(url)
+    bystander = await raw_client(url)
     caplog.set_level(logging.WARNING, logger="pursocket")
     try:
         for number in range(1000):
@@ -268,7 +274,9 @@ async def test_a_flood_of_unknown_events_is_logged_a_bounded_number_of_times(
     assert sender.startswith("Refused a Msg event from sid ")
 
 
-async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(serve: Serve) -> None:
+async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(FormsProtocol)
     forms = server.namespace("forms")
     started, finished, release = Inbox(), Inbox(), asyncio.Event()
@@ -281,11 +289,11 @@ async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(serve: S
         finished.put(name)
         return {"name": name}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol)
     cforms = client.namespace("forms")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         pending = asyncio.create_task(cforms.call("lookup", "slow", timeout=30))
         await started.wait_for(1)
         began = time.monotonic()
@@ -298,17 +306,19 @@ async def test_a_client_that_disconnects_mid_call_gets_an_error_at_once(serve: S
     release.set()
     assert await finished.wait_for(1) == ["slow"]
     # ...and the server goes on answering.
-    await healthy(running.url)
+    await healthy(url)
     assert finished.items == ["slow", "ping"]
 
 
-async def test_a_client_that_never_answers_a_server_call_times_out(serve: Serve) -> None:
+async def test_a_client_that_never_answers_a_server_call_times_out(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     connected = Inbox()
     forms.on_connect(connected.put)
-    running = await serve(server)
-    silent = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    silent = await raw_client(url)
     never = asyncio.Event()
 
     async def ask(request: Any) -> None:
@@ -335,12 +345,12 @@ async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
         started.put(name)
         await asyncio.Event().wait()  # never answers
 
-    running = RunningServer(server)
-    await running.start()
-    silent = await raw_client(running.url)
+    serving = AsyncExitStack()
+    url = await serving.enter_async_context(serve(server))
+    silent = await raw_client(url)
     client = Client(FormsProtocol, reconnection=False)
     cforms = client.namespace("forms")
-    await client.connect(running.url)
+    await client.connect(url)
     try:
         conns = await connected.wait_for(2)
         silent_conn = next(c for c in conns if c.sid == silent.get_sid("/forms"))
@@ -348,7 +358,7 @@ async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
         client_call = asyncio.create_task(cforms.call("lookup", "x", timeout=30))
         await started.wait_for(1)
         began = time.monotonic()
-        await running.stop()
+        await serving.aclose()
         with pytest.raises(CallError) as on_server:
             await server_call
         with pytest.raises(CallError) as on_client:
@@ -362,19 +372,19 @@ async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
 
 
 async def test_the_client_drops_malformed_packets_and_carries_on(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     connected = Inbox()
     forms.on_connect(connected.put)
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol)
     cforms = client.namespace("forms")
     pushed = Inbox()
     cforms.on("pushed")(pushed.put)
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         [conn] = await connected.wait_for(1)
         eio_sid = server.sio.manager.eio_sid_from_sid(conn.sid, "/forms")
         # Raw Engine.IO messages, straight past pursocket's and python-socketio's encoders.
@@ -387,7 +397,7 @@ async def test_the_client_drops_malformed_packets_and_carries_on(
     assert len(pursocket_records(caplog, logging.WARNING)) == 3
 
 
-async def test_on_invalid_can_disconnect_a_repeat_offender(serve: Serve) -> None:
+async def test_on_invalid_can_disconnect_a_repeat_offender(pursocket_serve: ServeFixture) -> None:
     server = forms_server()
     forms = server.namespace("forms")
     offences: dict[str, int] = {}
@@ -400,8 +410,8 @@ async def test_on_invalid_can_disconnect_a_repeat_offender(serve: Serve) -> None
             await conn.disconnect()
 
     forms.on_disconnect(lambda conn, reason: gone.put(reason))
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     try:
         for _ in range(3):
             await raw.emit("number", "not a number", namespace="/forms")
@@ -419,13 +429,13 @@ def test_the_packet_codec_cannot_be_replaced() -> None:
 
 
 async def test_a_peer_cannot_forge_log_lines_with_its_event_name(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     offences = Inbox()
     server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence))
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     caplog.set_level(logging.WARNING, logger="pursocket")
     try:
         await raw.emit("x\nCRITICAL forged line" + "y" * 500, 1, namespace="/forms")
@@ -437,13 +447,15 @@ async def test_a_peer_cannot_forge_log_lines_with_its_event_name(
     assert "y" * 101 not in line
 
 
-async def test_binary_attachments_together_obey_the_message_size_limit(serve: Serve) -> None:
+async def test_binary_attachments_together_obey_the_message_size_limit(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = forms_server(max_http_buffer_size=10_000)
     blobs = Inbox()
     server.namespace("forms").on("anything")(lambda conn, value: blobs.put(value))
-    running = await serve(server)
-    within = await RawSocket.open(running.url)
-    beyond = await RawSocket.open(running.url)
+    url = await pursocket_serve(server)
+    within = await RawSocket.open(url)
+    beyond = await RawSocket.open(url)
     placeholders = '[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]'
     try:
         await within.send(f'52-/forms,["anything",{placeholders}]')
@@ -462,7 +474,7 @@ async def test_binary_attachments_together_obey_the_message_size_limit(serve: Se
 
 
 async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = Server(FormsProtocol)
 
@@ -470,11 +482,11 @@ async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
     def lookup(conn: Any, name: str) -> Any:
         return {"name": object()}  # no JSON form
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol)
     client.namespace("forms")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         with pytest.raises(CallError) as error:
             await client.namespace("forms").call("lookup", "x", timeout=5)
     assert error.value.code == "invalid_response"
@@ -487,11 +499,11 @@ async def test_a_response_that_cannot_be_encoded_is_answered_with_an_error(
 
 @pytest.mark.parametrize("frame", ["", "x", "9abc", "b!!not base64!!"])
 async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
-    serve: Serve, caplog: pytest.LogCaptureFixture, frame: str
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
-    running = await serve(forms_server())
-    bystander = await raw_client(running.url)
-    attacker = await RawSocket.open(running.url)
+    url = await pursocket_serve(forms_server())
+    bystander = await raw_client(url)
+    attacker = await RawSocket.open(url)
     # uvicorn's loggers do not propagate: an exception escaping the app is logged there.
     uvicorn_logger = logging.getLogger("uvicorn")
     uvicorn_logger.addHandler(caplog.handler)
@@ -508,10 +520,10 @@ async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
 
 
 async def test_malformed_long_polling_posts_close_the_session_and_are_logged_once(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
-    running = await serve(forms_server())
-    base = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    url = await pursocket_serve(forms_server())
+    base = f"{url}/socket.io/?EIO=4&transport=polling"
     caplog.set_level(logging.INFO)
     async with aiohttp.ClientSession() as http:
         async with http.get(base) as response:
@@ -530,4 +542,4 @@ async def test_malformed_long_polling_posts_close_the_session_and_are_logged_onc
         f"Closing the long-polling session of 127.0.0.1 eio {sid}, which sent a body "
         "holding what is not an Engine.IO packet"
     )
-    await healthy(running.url)
+    await healthy(url)

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import aiohttp
 import pytest
 
 from pursocket import Client, ConnectError
 from pursocket._logging import LogLimiter
+from pursocket.testing import ServeFixture
 from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
 from tests.test_trust_faults import forms_server, healthy
 from tests.trust_helpers import RawSocket, pursocket_records, raw_client
 
 
-async def test_the_message_limit_counts_bytes_over_websocket(serve: Any) -> None:
+async def test_the_message_limit_counts_bytes_over_websocket(pursocket_serve: ServeFixture) -> None:
     server = forms_server(max_http_buffer_size=10_000)
     texts = Inbox()
     server.namespace("forms").on("text")(lambda conn, text: texts.put(text))
-    running = await serve(server)
-    within = await RawSocket.open(running.url)
-    beyond = await RawSocket.open(running.url)
+    url = await pursocket_serve(server)
+    within = await RawSocket.open(url)
+    beyond = await RawSocket.open(url)
     try:
         # 3,000 characters of 4 bytes each are 12,000 bytes: over the limit.
         await beyond.send('2/forms,["text","' + "\U0001f600" * 3_000 + '"]')
@@ -40,11 +40,11 @@ async def test_the_message_limit_counts_bytes_over_websocket(serve: Any) -> None
     "frame", ["4" + "[" * 100_000 + "]" * 100_000, '4{"a":1}', "4[1e999]", "2[1]", "3{}"]
 )
 async def test_engineio_packets_carrying_json_close_that_websocket(
-    serve: Any, caplog: pytest.LogCaptureFixture, frame: str
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
-    running = await serve(forms_server())
-    bystander = await raw_client(running.url)
-    attacker = await RawSocket.open(running.url)
+    url = await pursocket_serve(forms_server())
+    bystander = await raw_client(url)
+    attacker = await RawSocket.open(url)
     uvicorn_logger = logging.getLogger("uvicorn")
     uvicorn_logger.addHandler(caplog.handler)
     try:
@@ -86,10 +86,11 @@ MALFORMED_BODIES = {
 
 @pytest.mark.parametrize("case", list(MALFORMED_BODIES))
 async def test_a_malformed_long_polling_body_closes_that_session(
-    serve: Any, caplog: pytest.LogCaptureFixture, case: str
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, case: str
 ) -> None:
-    running = await serve(forms_server())
-    base = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    server = forms_server()
+    url = await pursocket_serve(server)
+    base = f"{url}/socket.io/?EIO=4&transport=polling"
     body, reason = MALFORMED_BODIES[case]
     async with aiohttp.ClientSession() as http:
         sid = await open_polling(http, base)
@@ -97,22 +98,22 @@ async def test_a_malformed_long_polling_body_closes_that_session(
             assert response.status == 400
         async with http.get(f"{base}&sid={sid}") as response:
             assert response.status == 400  # the session is gone
-    assert sid not in running.server.sio.eio.sockets
-    await healthy(running.url)
+    assert sid not in server.sio.eio.sockets
+    await healthy(url)
     assert not [r for r in caplog.records if r.exc_info]
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert line == f"Closing the long-polling session of 127.0.0.1 eio {sid}, which sent {reason}"
 
 
 async def test_reconnecting_a_namespace_does_not_renew_the_log_budget(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     offences = Inbox()
     server.namespace("forms").on_invalid(lambda conn, offence: offences.put(offence.code))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     caplog.set_level(logging.WARNING, logger="pursocket")
-    attacker = await RawSocket.open(running.url)
+    attacker = await RawSocket.open(url)
     try:
         for _ in range(50):  # one Engine.IO session, 50 namespace connections
             for _ in range(3):
@@ -121,7 +122,7 @@ async def test_reconnecting_a_namespace_does_not_renew_the_log_budget(
             await attacker.send("0/forms,")
             assert (await attacker.next_text()).startswith("40/forms,")
         assert len(await offences.wait_for(150)) == 150
-        victim = await raw_client(running.url)
+        victim = await raw_client(url)
         victim_sid = victim.get_sid("/forms")
         try:
             await victim.emit("number", "also not a number", namespace="/forms")

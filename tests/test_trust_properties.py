@@ -22,6 +22,7 @@ import threading
 import types
 import typing
 from collections.abc import Coroutine, Iterator
+from contextlib import AsyncExitStack
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import pytest
@@ -32,7 +33,7 @@ from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
 from pursocket import CallError, Client, Server, read_protocol
 from pursocket._wire import ERROR_KEY
-from tests.conftest import RunningServer
+from pursocket.testing import serve
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import raw_client
 
@@ -216,25 +217,28 @@ def expectation(name: str, as_call: bool, arguments: tuple[Any, ...]) -> tuple[s
 class LoopHarness:
     """A private event loop running in a thread, for a server and its client.
 
-    Subclasses build a ``RunningServer`` as ``self.running`` and a client, and extend
-    ``stop()`` to disconnect their client before the server stops.
+    Subclasses build a ``Server`` as ``self.server`` and a client; ``start()`` serves the
+    server (``self.url``) and connects the client, and ``stop()``, extended to disconnect
+    the client, shuts the server down.
     """
 
-    running: RunningServer
+    server: Server[Any]
+    url: str
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
+        self._serving = AsyncExitStack()
 
     def run(self, job: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         return asyncio.run_coroutine_threadsafe(job, self.loop).result(timeout)
 
     async def start(self) -> None:
-        raise NotImplementedError
+        self.url = await self._serving.enter_async_context(serve(self.server))
 
     async def stop(self) -> None:
-        await self.running.stop()
+        await self._serving.aclose()
         leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in leftovers:
             task.cancel()
@@ -269,12 +273,11 @@ class Harness(LoopHarness):
                 return None  # lookup answers None, a valid Optional[Shape]
 
             (forms.on_call if spec.is_call else forms.on)(spec.name)(record)
-        self.running = RunningServer(self.server)
         self.client: socketio.AsyncClient | None = None
 
     async def start(self) -> None:
-        await self.running.start()
-        self.client = await raw_client(self.running.url)
+        await super().start()
+        self.client = await raw_client(self.url)
 
     async def send_batch(self, cases: list[tuple[str, bool, tuple[Any, ...]]]) -> list[Any]:
         """Send every case without waiting; return the acknowledgements of the Calls."""
@@ -365,7 +368,7 @@ def test_the_server_is_healthy_after_hostile_input(harness: Harness) -> None:
             "unknown_event",
         ]
         assert harness.client is not None and harness.client.connected
-        fresh = await raw_client(harness.running.url)
+        fresh = await raw_client(harness.url)
         try:
             answer = await fresh.call("measure", {"name": "n"}, namespace="/forms", timeout=5)
             sids = {conn.sid for conn in harness.server.namespace("forms").connections()}
@@ -395,7 +398,6 @@ class ClientHarness(LoopHarness):
         super().__init__()
         self.server = Server(FormsProtocol)
         self.server.namespace("forms").on_connect(self._connected)
-        self.running = RunningServer(self.server)
         self.client = Client(FormsProtocol, ordered=True, reconnection=False)
         forms = self.client.namespace("forms")
         self.pushed: list[Any] = []
@@ -408,8 +410,8 @@ class ClientHarness(LoopHarness):
         self.conn = conn
 
     async def start(self) -> None:
-        await self.running.start()
-        await self.client.connect(self.running.url, transports=["websocket"])
+        await super().start()
+        await self.client.connect(self.url, transports=["websocket"])
 
     async def send_batch(self, cases: list[tuple[str, Any]]) -> list[Any]:
         """Push or ask for every case; return each Call's result or CallError code."""

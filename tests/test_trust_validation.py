@@ -23,8 +23,9 @@ from pursocket import (
 )
 from pursocket._wire import ERROR_KEY
 from pursocket.protocol import Direction
+from pursocket.testing import ServeFixture
 from pursocket.validation import InvalidValue, build_validators
-from tests.conftest import Inbox, Serve
+from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import pursocket_records, raw_client
 
@@ -62,9 +63,9 @@ def recording_server(**options: Any) -> tuple[Server[Any], Inbox, Inbox]:
     return server, received, offences
 
 
-async def test_every_type_form_arrives_unchanged(serve: Serve) -> None:
+async def test_every_type_form_arrives_unchanged(pursocket_serve: ServeFixture) -> None:
     server, received, _ = recording_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     cases = [
         ("text", "héllo"),
         ("number", 42),
@@ -90,18 +91,18 @@ async def test_every_type_form_arrives_unchanged(serve: Serve) -> None:
     client = Client(FormsProtocol)
     forms = client.namespace("forms")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         for event, payload in cases:
             await forms.emit(event, payload)
         assert await received.wait_for(len(cases)) == cases
 
 
 async def test_strict_types_and_one_warning_line_without_the_payload(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server, received, offences = recording_server()
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     sid = raw.get_sid("/forms")
     caplog.set_level(logging.WARNING, logger="pursocket")
     try:
@@ -128,10 +129,10 @@ async def test_strict_types_and_one_warning_line_without_the_payload(
     assert "top-secret-value" not in lines[2]
 
 
-async def test_bytes_come_only_as_binary_attachments(serve: Serve) -> None:
+async def test_bytes_come_only_as_binary_attachments(pursocket_serve: ServeFixture) -> None:
     server, received, offences = recording_server()
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     try:
         await raw.emit("blob", "AAEC", namespace="/forms")  # base64 of b"\x00\x01\x02"
         await raw.emit("blob", b"\x00\x01\x02", namespace="/forms")
@@ -142,10 +143,12 @@ async def test_bytes_come_only_as_binary_attachments(serve: Serve) -> None:
     assert offence.reason.endswith("Expected `bytes`, got `str`")
 
 
-async def test_the_handler_receives_exactly_the_declared_shape(serve: Serve) -> None:
+async def test_the_handler_receives_exactly_the_declared_shape(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, received, offences = recording_server()
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     try:
         await raw.emit("shape", {"name": "n", "extra": {"deep": 1}}, namespace="/forms")
         await raw.emit("number", (1, 2), namespace="/forms")  # two Socket.IO arguments
@@ -161,11 +164,11 @@ async def test_the_handler_receives_exactly_the_declared_shape(serve: Serve) -> 
 
 
 async def test_bad_calls_get_an_error_acknowledgement_at_once(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server, _, offences = recording_server()
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     caplog.set_level(logging.WARNING, logger="pursocket")
     try:
         invalid = await raw.call("measure", {"points": []}, namespace="/forms", timeout=5)
@@ -204,13 +207,15 @@ async def test_bad_calls_get_an_error_acknowledgement_at_once(
     assert "secret internal detail" in crash.getMessage() and not crash.exc_info
 
 
-async def test_pursocket_client_raises_call_error_with_code_and_details(serve: Serve) -> None:
+async def test_pursocket_client_raises_call_error_with_code_and_details(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, _, _ = recording_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol)
     forms = client.namespace("forms")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         with pytest.raises(CallError) as invalid:
             await forms.call("measure", {"points": []})  # no "name"
         with pytest.raises(CallError) as failed:
@@ -223,12 +228,12 @@ async def test_pursocket_client_raises_call_error_with_code_and_details(serve: S
     assert "secret" not in str(failed.value)
 
 
-async def test_the_client_validates_what_the_server_sends(serve: Serve) -> None:
+async def test_the_client_validates_what_the_server_sends(pursocket_serve: ServeFixture) -> None:
     server = Server(FormsProtocol)
     forms = server.namespace("forms")
     connected = Inbox()
     forms.on_connect(connected.put)
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol)
     cforms = client.namespace("forms")
     pushed, offences, asked = Inbox(), Inbox(), Inbox()
@@ -241,7 +246,7 @@ async def test_the_client_validates_what_the_server_sends(serve: Serve) -> None:
         return True
 
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         [conn] = await connected.wait_for(1)
         # The escape hatch sends what the protocol forbids: the client must refuse it.
         await server.sio.emit("pushed", ["one"], to=conn.sid, namespace="/forms")
@@ -260,14 +265,14 @@ async def test_the_client_validates_what_the_server_sends(serve: Serve) -> None:
 
 
 async def test_a_client_answering_a_server_call_with_bad_data_gives_call_error(
-    serve: Serve,
+    pursocket_serve: ServeFixture,
 ) -> None:
     server = Server(FormsProtocol)
     forms = server.namespace("forms")
     connected = Inbox()
     forms.on_connect(connected.put)
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     answers = iter(["yes", (True, True)])
     raw.on("ask", lambda *args: next(answers), namespace="/forms")
     try:
@@ -284,10 +289,10 @@ async def test_a_client_answering_a_server_call_with_bad_data_gives_call_error(
     assert "expected exactly 1 acknowledgement argument, got 2" in two_arguments.value.message
 
 
-async def test_validate_false_trusts_the_network(serve: Serve) -> None:
+async def test_validate_false_trusts_the_network(pursocket_serve: ServeFixture) -> None:
     server, received, offences = recording_server(validate=False)
-    running = await serve(server)
-    raw = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    raw = await raw_client(url)
     try:
         await raw.emit("number", "1", namespace="/forms")
         assert await received.wait_for(1) == [("number", "1")]
@@ -296,7 +301,7 @@ async def test_validate_false_trusts_the_network(serve: Serve) -> None:
     assert offences.items == []
 
 
-async def test_validate_outgoing_checks_what_each_side_sends(serve: Serve) -> None:
+async def test_validate_outgoing_checks_what_each_side_sends(pursocket_serve: ServeFixture) -> None:
     server = Server(FormsProtocol, validate_outgoing=True)
     forms = server.namespace("forms")
     connected = Inbox()
@@ -306,11 +311,11 @@ async def test_validate_outgoing_checks_what_each_side_sends(serve: Serve) -> No
     def measure(conn: Any, shape: Any) -> Any:
         return {"x": "not a float", "y": 0.0}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol, validate_outgoing=True)
     cforms = client.namespace("forms")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         [conn] = await connected.wait_for(1)
         with pytest.raises(ProtocolError, match=r"Expected `int`, got `str` - at `\$\[0\]`"):
             await conn.emit("pushed", ["x"])
@@ -322,7 +327,7 @@ async def test_validate_outgoing_checks_what_each_side_sends(serve: Serve) -> No
 
 
 @pytest.mark.parametrize("ordered", [False, True])
-async def test_handling_order_per_connection(serve: Serve, ordered: bool) -> None:
+async def test_handling_order_per_connection(pursocket_serve: ServeFixture, ordered: bool) -> None:
     server = Server(FormsProtocol, ordered=ordered)
     forms = server.namespace("forms")
     finished = Inbox()
@@ -339,11 +344,11 @@ async def test_handling_order_per_connection(serve: Serve, ordered: bool) -> Non
             second_arrived.set()
         finished.put(value)
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol)
     cforms = client.namespace("forms")
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         for value in (1, 2, 3):
             await cforms.emit("number", value)
         order = await finished.wait_for(3)
@@ -353,7 +358,9 @@ async def test_handling_order_per_connection(serve: Serve, ordered: bool) -> Non
         assert order[0] == 2 and sorted(order) == [1, 2, 3]
 
 
-async def test_an_ordered_handler_may_await_a_call_to_its_own_client(serve: Serve) -> None:
+async def test_an_ordered_handler_may_await_a_call_to_its_own_client(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = Server(FormsProtocol, ordered=True)
     forms = server.namespace("forms")
 
@@ -362,25 +369,27 @@ async def test_an_ordered_handler_may_await_a_call_to_its_own_client(serve: Serv
         confirmed = await conn.call("ask", None)
         return {"name": f"{name} {confirmed}"}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     client = Client(FormsProtocol, ordered=True)
     cforms = client.namespace("forms")
     cforms.on_call("ask")(lambda request: True)
     async with client:
-        await client.connect(running.url)
+        await client.connect(url)
         assert await cforms.call("lookup", "x") == {"name": "x True"}
 
 
-async def test_a_js_client_is_held_to_the_protocol_and_can_read_errors(serve: Serve) -> None:
+async def test_a_js_client_is_held_to_the_protocol_and_can_read_errors(
+    pursocket_serve: ServeFixture,
+) -> None:
     server, received, offences = recording_server()
-    running = await serve(server)
+    url = await pursocket_serve(server)
     node = shutil.which("node")
     assert node, "Node.js is needed to run the npm socket.io-client"
     root = Path(__file__).resolve().parent.parent
     process = await asyncio.create_subprocess_exec(
         node,
         str(root / "tests" / "trust_js_client.mjs"),
-        running.url,
+        url,
         cwd=root,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

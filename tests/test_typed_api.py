@@ -17,7 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pytest
 
@@ -25,6 +25,7 @@ import pursocket
 from pursocket import Msg, read_protocol
 from pursocket.exports import ExportError
 from pursocket.exports.python_api import class_names, render_python_api
+from pursocket.testing import ServeFixture
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "typecheck_tests"
@@ -216,7 +217,9 @@ def test_at_run_time_the_names_are_pursocket_objects() -> None:
     assert type(client.namespace("game-room")) is pursocket.ClientNamespace
 
 
-async def test_a_generated_server_and_client_talk_over_a_real_socket(serve: Any) -> None:
+async def test_a_generated_server_and_client_talk_over_a_real_socket(
+    pursocket_serve: ServeFixture,
+) -> None:
     from typed_app import protocol_api as api
     from typed_app.protocol import JoinRequest, JoinResult
 
@@ -229,10 +232,10 @@ async def test_a_generated_server_and_client_talk_over_a_real_socket(serve: Any)
         seen.append(req["name"])
         return {"success": isinstance(conn, pursocket.Connection) and conn.auth["token"] != ""}
 
-    running = await serve(server)
+    url = await pursocket_serve(server)
     async with api.Client(reconnection=False) as client:
         c_lobby = client.namespace("lobby", auth={"token": "secret"})
-        await client.connect(running.url)
+        await client.connect(url)
         assert await c_lobby.call("join", {"name": "Alice"}) == {"success": True}
     assert seen == ["Alice"]
 
