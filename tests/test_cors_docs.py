@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from pursocket import Server
-from tests.conftest import RunningServer
+from pursocket.testing import ServeFixture
 from tests.protocols import AppProtocol
 from tests.test_concept_docs import blocks
 
@@ -18,11 +18,11 @@ APP = "https://app.example.com"
 EVIL = "https://evil.example"
 
 
-async def answer(running: RunningServer, origin: str) -> tuple[int, str | None, str]:
+async def answer(url: str, origin: str) -> tuple[int, str | None, str]:
     """(status, Access-Control-Allow-Origin, body start) of an Engine.IO handshake."""
-    url = f"{running.url}/socket.io/?EIO=4&transport=polling"
+    handshake = f"{url}/socket.io/?EIO=4&transport=polling"
     async with aiohttp.ClientSession() as http:
-        async with http.get(url, headers={"Origin": origin}) as response:
+        async with http.get(handshake, headers={"Origin": origin}) as response:
             body = await response.text()
             return response.status, response.headers.get("Access-Control-Allow-Origin"), body[:1]
 
@@ -45,36 +45,30 @@ def refused(origin: str) -> tuple[int, None, str]:
     ],
     ids=["default", "listed", "star", "empty list"],
 )
-async def test_the_table(option: dict[str, Any], expected: dict[str, str]) -> None:
-    running = RunningServer(Server(AppProtocol, **option))
-    await running.start()
-    try:
-        for key, verdict in expected.items():
-            origin = f"http://127.0.0.1:{running.port}" if key == "own" else key
-            want = {
-                "accepted": accepted(origin),
-                "refused": refused(origin),
-                "unchecked": (200, None, "0"),
-            }[verdict]
-            assert await answer(running, origin) == want, (key, verdict)
-    finally:
-        await running.stop()
+async def test_the_table(
+    pursocket_serve: ServeFixture, option: dict[str, Any], expected: dict[str, str]
+) -> None:
+    url = await pursocket_serve(Server(AppProtocol, **option))
+    for key, verdict in expected.items():
+        origin = url if key == "own" else key  # the server's own origin is its URL
+        want = {
+            "accepted": accepted(origin),
+            "refused": refused(origin),
+            "unchecked": (200, None, "0"),
+        }[verdict]
+        assert await answer(url, origin) == want, (key, verdict)
 
 
-async def test_the_production_example_accepts_only_its_origins() -> None:
+async def test_the_production_example_accepts_only_its_origins(
+    pursocket_serve: ServeFixture,
+) -> None:
     page = types.ModuleType("docs_cors")
     sys.modules[page.__name__] = page  # the protocol's annotations resolve through it
     try:
         exec(compile("\n".join(blocks("cors.md")), "cors.md", "exec"), page.__dict__)
     finally:
         del sys.modules[page.__name__]
-    running = RunningServer(page.server)
-    await running.start()
-    try:
-        assert await answer(running, APP) == accepted(APP)
-        assert await answer(running, "https://admin.example.com") == accepted(
-            "https://admin.example.com"
-        )
-        assert await answer(running, EVIL) == refused(EVIL)
-    finally:
-        await running.stop()
+    url = await pursocket_serve(page.server)
+    assert await answer(url, APP) == accepted(APP)
+    assert await answer(url, "https://admin.example.com") == accepted("https://admin.example.com")
+    assert await answer(url, EVIL) == refused(EVIL)

@@ -10,7 +10,8 @@ import pytest
 import redis.asyncio
 
 from pursocket import Client
-from tests.conftest import Inbox, Serve
+from pursocket.testing import ServeFixture
+from tests.conftest import Inbox
 from tests.test_concept_docs import blocks
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -27,7 +28,7 @@ def run_page() -> types.ModuleType:
 
 
 async def test_a_broadcast_reaches_the_clients_of_both_servers(
-    serve: Serve, monkeypatch: pytest.MonkeyPatch
+    pursocket_serve: ServeFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     probe = redis.asyncio.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
@@ -36,18 +37,19 @@ async def test_a_broadcast_reaches_the_clients_of_both_servers(
         await probe.aclose()
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     page = run_page()
-    first, second = await serve(page.build_server()), await serve(page.build_server())
+    first, second = page.build_server(), page.build_server()
+    urls = {"first": await pursocket_serve(first), "second": await pursocket_serve(second)}
     text = f"maintenance {uuid.uuid4().hex}"  # other runs may share the channel
     received: dict[str, Inbox] = {}
     clients = []
-    for name, running in (("first", first), ("second", second)):
+    for name, url in urls.items():
         client = Client(page.AlertsProtocol, reconnection=False)
         received[name] = Inbox()
         client.namespace("alerts").on("notice")(received[name].put)
-        await client.connect(running.url, transports=["websocket"])
+        await client.connect(url, transports=["websocket"])
         clients.append(client)
     try:
-        await first.server.namespace("alerts").broadcast("notice", {"text": text})
+        await first.namespace("alerts").broadcast("notice", {"text": text})
         for inbox in received.values():
             count = 1
             while {"text": text} not in await inbox.wait_for(count):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 import time
 import types
@@ -11,7 +12,7 @@ import aiohttp
 import uvicorn
 
 from pursocket import Client
-from tests.conftest import Inbox, free_port
+from tests.conftest import Inbox
 from tests.test_concept_docs import blocks
 
 
@@ -27,12 +28,15 @@ def run_page() -> types.ModuleType:
 
 async def test_the_fastapi_page_serves_both_and_shuts_down_with_the_lifespan() -> None:
     page = run_page()
-    port = free_port()
+    # uvicorn listens on a socket bound here: no race for a port picked in advance.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     config = uvicorn.Config(page.app, host="127.0.0.1", port=port, log_level="warning")
     assert config.lifespan == "auto"
     web = uvicorn.Server(config)
-    serving = asyncio.create_task(web.serve())
+    serving = asyncio.create_task(web.serve(sockets=[listener]))
     while not web.started:
         assert not serving.done()
         await asyncio.sleep(0.01)

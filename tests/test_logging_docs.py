@@ -13,7 +13,8 @@ import pytest
 
 from pursocket import Server
 from pursocket._logging import LogLimiter
-from tests.conftest import Inbox, Serve
+from pursocket.testing import ServeFixture
+from tests.conftest import Inbox
 from tests.protocols import AppProtocol, JoinRequest
 from tests.test_concept_docs import blocks
 from tests.trust_helpers import pursocket_records, raw_client
@@ -27,7 +28,7 @@ def run_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> types.ModuleTyp
 
 
 async def test_the_lines_the_page_quotes(
-    serve: Serve,
+    pursocket_serve: ServeFixture,
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -42,8 +43,8 @@ async def test_the_lines_the_page_quotes(
             failed.put(request)
             raise RuntimeError("a bug")
 
-        running = await serve(server)
-        raw = await raw_client(running.url, "/lobby")
+        url = await pursocket_serve(server)
+        raw = await raw_client(url, "/lobby")
         try:
             sid = raw.get_sid("/lobby")
             await raw.emit("chat", {"text": 5}, namespace="/lobby")

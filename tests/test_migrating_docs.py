@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 import types
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import socketio
 import uvicorn
 
-from tests.conftest import Inbox, free_port
+from tests.conftest import Inbox
 from tests.test_concept_docs import blocks
 
 
@@ -26,11 +27,14 @@ def run_page() -> types.ModuleType:
 
 async def session(app: Any) -> dict[str, Any]:
     """Two plain python-socketio clients join, chat and move; what the first one sees."""
-    port = free_port()
+    # uvicorn listens on a socket bound here: no race for a port picked in advance.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     web = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
-    serving = asyncio.create_task(web.serve())
+    serving = asyncio.create_task(web.serve(sockets=[listener]))
     while not web.started:
         assert not serving.done()
         await asyncio.sleep(0.01)

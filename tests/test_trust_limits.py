@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp
 import pytest
@@ -180,11 +181,13 @@ def test_a_log_line_a_peer_causes_is_one_bounded_line(caplog: pytest.LogCaptureF
     assert line.endswith("... (cut at 1000 characters)") and len(line) == 1000 + 28
 
 
-async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(serve: Any) -> None:
+async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = forms_server(max_http_buffer_size=10_000)
     assert server.uvicorn_options() == {"ws_max_size": 10_000}
-    running = await serve(server)  # tests/conftest.py passes server.uvicorn_options()
-    attacker = await RawSocket.open(running.url)
+    url = await pursocket_serve(server)  # tests/conftest.py passes server.uvicorn_options()
+    attacker = await RawSocket.open(url)
     try:
         await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
         assert await attacker.closed_by_server()
@@ -193,12 +196,14 @@ async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(serve:
         await attacker.close()
 
 
-async def test_unanswered_server_calls_leave_no_callback_behind(serve: Any) -> None:
+async def test_unanswered_server_calls_leave_no_callback_behind(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = forms_server()
     connected = Inbox()
     server.namespace("forms").on_connect(connected.put)
-    running = await serve(server)
-    silent = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    silent = await raw_client(url)
     never = asyncio.Event()
 
     async def ask(request: Any) -> None:
@@ -219,17 +224,17 @@ async def test_unanswered_server_calls_leave_no_callback_behind(serve: Any) -> N
 
 
 async def test_connect_auth_has_its_own_much_smaller_size_limit(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server(max_auth_bytes=8_000)
     seen = Inbox()
     server.namespace("forms").on_connect(lambda conn: seen.put(conn.auth))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     refused = Client(FormsProtocol, reconnection=False)
     refused.namespace("forms")
     # 4,000 two-byte characters: 8,000 bytes of UTF-8 and more of JSON, in 4,012 characters.
     with pytest.raises(ConnectError) as error:
-        await refused.connect(running.url, auth={"token": "é" * 4_000})
+        await refused.connect(url, auth={"token": "é" * 4_000})
     reason = (
         "the connect auth is more than 8000 bytes of JSON, the most this server accepts "
         "(Server(max_auth_bytes=...))"
@@ -238,7 +243,7 @@ async def test_connect_auth_has_its_own_much_smaller_size_limit(
     accepted = Client(FormsProtocol, reconnection=False)
     accepted.namespace("forms")
     async with accepted:
-        await accepted.connect(running.url, auth={"token": "é" * 3_000})
+        await accepted.connect(url, auth={"token": "é" * 3_000})
         assert await seen.wait_for(1) == [{"token": "é" * 3_000}]
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert line.endswith(f'to "/forms": {reason}')
@@ -251,7 +256,7 @@ def test_the_default_auth_limit_is_16_kib() -> None:
 
 
 async def test_a_connection_at_its_in_flight_bound_is_not_read_until_a_handler_finishes(
-    serve: Any,
+    pursocket_serve: ServeFixture,
 ) -> None:
     server = forms_server(max_in_flight=3)
     started, release = Inbox(), asyncio.Event()
@@ -261,9 +266,9 @@ async def test_a_connection_at_its_in_flight_bound_is_not_read_until_a_handler_f
         started.put(value)
         await release.wait()
 
-    running = await serve(server)
-    flooder = await raw_client(running.url)
-    bystander = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    flooder = await raw_client(url)
+    bystander = await raw_client(url)
     try:
         for value in range(20):
             await flooder.emit("number", value, namespace="/forms")
@@ -284,7 +289,9 @@ async def test_a_connection_at_its_in_flight_bound_is_not_read_until_a_handler_f
         await bystander.disconnect()
 
 
-async def test_a_paused_connection_that_goes_away_is_cleaned_up(serve: Any) -> None:
+async def test_a_paused_connection_that_goes_away_is_cleaned_up(
+    pursocket_serve: ServeFixture,
+) -> None:
     server = forms_server(max_in_flight=1, ping_interval=0.2, ping_timeout=0.2)
     started, gone, release = Inbox(), Inbox(), asyncio.Event()
     forms = server.namespace("forms")
@@ -295,8 +302,8 @@ async def test_a_paused_connection_that_goes_away_is_cleaned_up(serve: Any) -> N
         started.put(value)
         await release.wait()
 
-    running = await serve(server)
-    flooder = await RawSocket.open(running.url)
+    url = await pursocket_serve(server)
+    flooder = await RawSocket.open(url)
     try:
         for value in range(5):
             await flooder.send(f'2/forms,["number",{value}]')
@@ -304,7 +311,7 @@ async def test_a_paused_connection_that_goes_away_is_cleaned_up(serve: Any) -> N
         await flooder.close()
         assert await gone.wait_for(1) in (["ping timeout"], ["transport close"])
         release.set()
-        await healthy(running.url)
+        await healthy(url)
         assert started.items == [0] and server.namespace("forms").connections() == ()
     finally:
         release.set()
