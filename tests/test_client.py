@@ -25,7 +25,6 @@ from pursocket import (
 )
 from pursocket.testing import ServeFixture, serve
 from tests.conftest import Inbox
-from tests.peers import BARRIER, Peer
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
 LobbyConn = Connection[AppProtocol, Literal["lobby"]]
@@ -159,15 +158,15 @@ async def test_disconnect_reasons_when_the_client_leaves(
     server_side = Inbox()
     server.namespace("lobby").on_disconnect(lambda conn, reason: server_side.put(reason))
     url = await pursocket_serve(server)
-    peer, client_side = Peer(), Inbox()
-    peer.lobby.on_disconnect(client_side.put)
-    await peer.client.connect(url, transports=transports)
+    client, client_side = Client(AppProtocol, reconnection=False), Inbox()
+    client.namespace("lobby").on_disconnect(client_side.put)
+    await client.connect(url, transports=transports)
     # Promptly, also on long-polling: not after the 25 s ping interval.
-    await asyncio.wait_for(peer.client.disconnect(), 5)
+    await asyncio.wait_for(client.disconnect(), 5)
     assert await client_side.wait_for(1) == [DisconnectReason.CLIENT_DISCONNECT]
     (reason,) = await server_side.wait_for(1)
     assert reason is DisconnectReason.CLIENT_DISCONNECT
-    assert not peer.client.connected
+    assert not client.connected
 
 
 async def test_disconnect_reason_when_the_transport_breaks(pursocket_serve: ServeFixture) -> None:
@@ -404,19 +403,20 @@ async def test_reconnects_after_a_broken_transport(pursocket_serve: ServeFixture
 
     @lobby.on("chat")
     async def chat(conn: LobbyConn, msg: ChatMessage) -> None:
-        await conn.emit("userCount", BARRIER)
+        await conn.emit("userCount", {"count": len(msg["text"])})
 
     url = await pursocket_serve(server)
-    peer = Peer(reconnection=True, reconnection_delay=0.05, randomization_factor=0)
-    ups = Inbox()
-    peer.lobby.on_connect(lambda: ups.put(peer.lobby.sid))
-    async with peer.client:
-        await peer.client.connect(url, transports=["websocket"])
-        await peer.client.sio.eio.ws.close()
+    client = Client(AppProtocol, reconnection=True, reconnection_delay=0.05, randomization_factor=0)
+    client_lobby, ups, counts = client.namespace("lobby"), Inbox(), Inbox()
+    client_lobby.on_connect(lambda: ups.put(client_lobby.sid))
+    client_lobby.on("userCount")(counts.put)
+    async with client:
+        await client.connect(url, transports=["websocket"])
+        await client.sio.eio.ws.close()
         first, second = await ups.wait_for(2, timeout=10)
         assert first != second
-        await peer.lobby.emit("chat", {"text": "back"})
-        assert await peer.until_barrier() == []
+        await client_lobby.emit("chat", {"text": "back"})
+        assert await counts.wait_for(1) == [{"count": 4}]
     assert len(await conns.wait_for(2)) == 2
 
 

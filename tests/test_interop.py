@@ -19,11 +19,13 @@ import pytest
 from pursocket import Client, ConnectError, Connection, ConnectionRefused, Server
 from pursocket.testing import ServeFixture
 from tests.conftest import Inbox
-from tests.peers import BARRIER
-from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult
+from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent / "interop"
+#: The last userCount of an exchange: the JS client (tests/interop/js_client.mjs) disconnects
+#: when it receives it, and the JS server (js_server.mjs) sends it last.
+LAST: UserCount = {"count": -1}
 LobbyConn = Connection[AppProtocol, Literal["lobby"]]
 
 
@@ -94,7 +96,7 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(
         events.put(("chat", msg))
         events.put(("confirm", await conn.call("confirm", msg)))
         await lobby.broadcast("userCount", {"count": 3})
-        await lobby.broadcast("userCount", BARRIER)
+        await lobby.broadcast("userCount", LAST)
 
     @lobby.on_call("join")
     def join(conn: LobbyConn, req: JoinRequest) -> JoinResult:
@@ -117,7 +119,7 @@ async def test_js_client_emits_calls_answers_and_receives_a_broadcast(
     assert by_type["userCount"] == [
         {"payload": {"count": 1}},
         {"payload": {"count": 3}},
-        {"payload": BARRIER},
+        {"payload": LAST},
     ]
     assert by_type["disconnect"] == [{"reason": "io client disconnect"}]
     assert await events.wait_for(3) == [
@@ -187,7 +189,7 @@ async def test_pursocket_client_talks_to_a_js_server(transports: list[str] | Non
         await lobby.emit("chat", {"text": "from python"})
         assert await js.next() == {"type": "chat", "payload": {"text": "from python"}}
         assert await js.next() == {"type": "confirmAnswer", "answer": {"success": True}}
-        assert await counts.wait_for(2) == [{"count": 1}, BARRIER]
+        assert await counts.wait_for(2) == [{"count": 1}, LAST]
         await client.disconnect()
         assert await js.next() == {"type": "disconnect", "reason": "client namespace disconnect"}
 

@@ -20,9 +20,8 @@ from pursocket import (
     ProtocolError,
     Server,
 )
-from pursocket.testing import ConnectFixture, ServeFixture
+from pursocket.testing import ConnectFixture, RecordingClient, ServeFixture
 from tests.conftest import Inbox
-from tests.peers import BARRIER, Peer, peers
 from tests.protocols import AppProtocol, ChatMessage, JoinRequest, JoinResult, UserCount
 
 LobbyConn = Connection[AppProtocol, Literal["lobby"]]
@@ -69,7 +68,9 @@ async def test_delivery_reaches_exactly_the_intended_clients(
         await client.nothing_more("userCount")
 
 
-async def test_namespaces_are_isolated(pursocket_serve: ServeFixture) -> None:
+async def test_namespaces_are_isolated(
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture
+) -> None:
     server = Server(AppProtocol)
     lobby, game = server.namespace("lobby"), server.namespace("game")
     lobby_chats, game_chats = Inbox(), Inbox()
@@ -80,22 +81,25 @@ async def test_namespaces_are_isolated(pursocket_serve: ServeFixture) -> None:
 
     @game.on("chat")
     async def game_chat(conn: Any, msg: ChatMessage) -> None:
-        game_chats.put(msg)
         await game.broadcast("userCount", {"count": 5})
         await conn.emit("userCount", {"count": 6})
         await conn.broadcast_except_sender("userCount", {"count": 7})
-        await lobby.broadcast("userCount", BARRIER)
-        await game.broadcast("userCount", BARRIER)
+        game_chats.put(msg)  # last: the test waits for the handler to be done
 
     url = await pursocket_serve(server)
-    async with (
-        peers(url, 1, namespaces=("lobby", "game")) as (both,),
-        peers(url, 1, namespaces=("lobby",)) as (lobby_only,),
-    ):
-        await both.client.namespace("game").emit("chat", {"text": "in game"})
-        assert await both.until_barrier("game") == [{"count": 5}, {"count": 6}]
-        assert await both.until_barrier("lobby") == []
-        assert await lobby_only.until_barrier("lobby") == []
+    # One connection in both namespaces (recorders of each on one client), one in lobby.
+    both = Client(AppProtocol, reconnection=False)
+    both_lobby = RecordingClient(both, both.namespace("lobby"))
+    both_game = RecordingClient(both, both.namespace("game"))
+    lobby_only = await pursocket_connect(AppProtocol, url, "lobby")
+    async with both:
+        await both.connect(url, transports=["websocket"])
+        await both_game.emit("chat", {"text": "in game"})
+        await game_chats.wait_for(1)
+        assert await both_game.next("userCount") == {"count": 5}
+        assert await both_game.next("userCount") == {"count": 6}
+        for recorder in (both_game, both_lobby, lobby_only):
+            await recorder.nothing_more("userCount")
     assert game_chats.items == [{"text": "in game"}]
     assert lobby_chats.items == []
 
@@ -105,7 +109,7 @@ async def test_namespaces_are_isolated(pursocket_serve: ServeFixture) -> None:
 
 @pytest.mark.parametrize("style", ["async", "sync"])
 async def test_server_answers_a_call_and_makes_one(
-    pursocket_serve: ServeFixture, style: str
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture, style: str
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
@@ -125,21 +129,21 @@ async def test_server_answers_a_call_and_makes_one(
             return {"success": req["name"] == "Alice"}
 
     url = await pursocket_serve(server)
-    peer = Peer()
+    peer = await pursocket_connect(AppProtocol, url, "lobby")
 
-    @peer.lobby.on_call("confirm")
+    @peer.on_call("confirm")
     def confirm(req: ChatMessage) -> JoinResult:
         return {"success": req["text"] == "Alice"}
 
-    async with peer.client:
-        await peer.client.connect(url)
-        assert await peer.lobby.call("join", {"name": "Alice"}) == {"success": True}
-        assert await peer.lobby.call("join", {"name": "Bob"}) == {"success": False}
+    assert await peer.call("join", {"name": "Alice"}) == {"success": True}
+    assert await peer.call("join", {"name": "Bob"}) == {"success": False}
     if style == "async":
         assert answers.items == [{"success": True}, {"success": False}]
 
 
-async def test_server_call_times_out(pursocket_serve: ServeFixture) -> None:
+async def test_server_call_times_out(
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     outcome = Inbox()
@@ -152,18 +156,16 @@ async def test_server_call_times_out(pursocket_serve: ServeFixture) -> None:
             outcome.put(exc)
 
     url = await pursocket_serve(server)
-    peer, release = Peer(), asyncio.Event()
+    peer, release = await pursocket_connect(AppProtocol, url, "lobby"), asyncio.Event()
 
-    @peer.lobby.on_call("confirm")
+    @peer.on_call("confirm")
     async def confirm(req: ChatMessage) -> JoinResult:
         await release.wait()
         return {"success": True}
 
-    async with peer.client:
-        await peer.client.connect(url)
-        await peer.lobby.emit("chat", {"text": "hi"})
-        (timeout,) = await outcome.wait_for(1)
-        release.set()
+    await peer.emit("chat", {"text": "hi"})
+    (timeout,) = await outcome.wait_for(1)
+    release.set()
     assert isinstance(timeout, TimeoutError)
     assert str(timeout) == 'Call "confirm" in namespace "lobby" got no answer within 0.2 s'
     assert (timeout.namespace, timeout.event, timeout.timeout) == ("lobby", "confirm", 0.2)
@@ -171,6 +173,7 @@ async def test_server_call_times_out(pursocket_serve: ServeFixture) -> None:
 
 async def test_server_call_fails_at_once_when_the_client_goes(
     pursocket_serve: ServeFixture,
+    pursocket_connect: ConnectFixture,
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
@@ -188,22 +191,24 @@ async def test_server_call_fails_at_once_when_the_client_goes(
             outcome.put(exc)
 
     url = await pursocket_serve(server)
-    peer, asked, release = Peer(), Inbox(), asyncio.Event()
+    peer, asked, release = (
+        await pursocket_connect(AppProtocol, url, "lobby"),
+        Inbox(),
+        asyncio.Event(),
+    )
 
-    @peer.lobby.on_call("confirm")
+    @peer.on_call("confirm")
     async def confirm(req: ChatMessage) -> JoinResult:
         asked.put(req)
         await release.wait()
         return {"success": True}
 
-    async with peer.client:
-        await peer.client.connect(url)
-        await peer.lobby.emit("chat", {"text": "hi"})
-        await asked.wait_for(1)
-        await peer.client.disconnect()
-        # Far sooner than the call's 60 s timeout; wait_for fails the test otherwise.
-        first, second = await outcome.wait_for(2, timeout=5)
-        release.set()
+    await peer.emit("chat", {"text": "hi"})
+    await asked.wait_for(1)
+    await peer.disconnect()
+    # Far sooner than the call's 60 s timeout; wait_for fails the test otherwise.
+    first, second = await outcome.wait_for(2, timeout=5)
+    release.set()
     assert (first.code, first.namespace, first.event) == ("disconnected", "lobby", "confirm")
     assert second.code == "disconnected"  # a call on a closed connection fails immediately
 
@@ -221,13 +226,14 @@ async def test_connect_handler_sees_auth_and_the_client_sid(pursocket_serve: Ser
         seen.put(conn)
 
     url = await pursocket_serve(server)
-    peer = Peer()
-    assert peer.lobby.sid is None
-    async with peer.client:
-        await peer.client.connect(url, auth={"token": "t"})
+    client = Client(AppProtocol, reconnection=False)
+    client_lobby = client.namespace("lobby")
+    assert client_lobby.sid is None
+    async with client:
+        await client.connect(url, auth={"token": "t"})
         (conn,) = await seen.wait_for(1)
         assert conn.auth == {"token": "t"}
-        assert conn.sid == peer.lobby.sid
+        assert conn.sid == client_lobby.sid
         assert conn.connected
         assert lobby.connections() == (conn,)
         assert conn.environ["asgi.scope"]["client"][0] == "127.0.0.1"
@@ -290,7 +296,9 @@ async def test_unknown_namespace_is_refused(pursocket_serve: ServeFixture) -> No
     )
 
 
-async def test_server_disconnects_a_client(pursocket_serve: ServeFixture) -> None:
+async def test_server_disconnects_a_client(
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture
+) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     server_side, client_side, conns = Inbox(), Inbox(), Inbox()
@@ -302,22 +310,21 @@ async def test_server_disconnects_a_client(pursocket_serve: ServeFixture) -> Non
         server_side.put((conn, reason))
 
     url = await pursocket_serve(server)
-    peer = Peer()
-    peer.lobby.on_disconnect(client_side.put)
-    async with peer.client:
-        await peer.client.connect(url)
-        (conn,) = await conns.wait_for(1)
-        await conn.disconnect()
-        assert await client_side.wait_for(1) == [DisconnectReason.SERVER_DISCONNECT]
-        assert await server_side.wait_for(1) == [(conn, DisconnectReason.SERVER_DISCONNECT)]
-        assert not conn.connected
-        assert lobby.connections() == ()
-        with pytest.raises(CallError, match="disconnected"):
-            await conn.call("confirm", {"text": "still there?"})
+    peer = await pursocket_connect(AppProtocol, url, "lobby")
+    peer.namespace.on_disconnect(client_side.put)
+    (conn,) = await conns.wait_for(1)
+    await conn.disconnect()
+    assert await client_side.wait_for(1) == [DisconnectReason.SERVER_DISCONNECT]
+    assert await server_side.wait_for(1) == [(conn, DisconnectReason.SERVER_DISCONNECT)]
+    assert not conn.connected
+    assert lobby.connections() == ()
+    with pytest.raises(CallError, match="disconnected"):
+        await conn.call("confirm", {"text": "still there?"})
 
 
 async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(
     pursocket_serve: ServeFixture,
+    pursocket_connect: ConnectFixture,
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
@@ -332,24 +339,24 @@ async def test_shutdown_disconnects_everyone_and_fails_waiting_calls(
 
     url = await pursocket_serve(server)
     release = asyncio.Event()
-    async with peers(url, 3) as group:
-        reasons = Inbox()
-        for peer in group:
-            peer.lobby.on_disconnect(reasons.put)
+    group = [await pursocket_connect(AppProtocol, url, "lobby") for _ in range(3)]
+    reasons = Inbox()
+    for peer in group:
+        peer.namespace.on_disconnect(reasons.put)
 
-        @group[0].lobby.on_call("confirm")
-        async def confirm(req: ChatMessage) -> JoinResult:
-            asked.put(req)
-            await release.wait()
-            return {"success": True}
+    @group[0].on_call("confirm")
+    async def confirm(req: ChatMessage) -> JoinResult:
+        asked.put(req)
+        await release.wait()
+        return {"success": True}
 
-        await group[0].lobby.emit("chat", {"text": "hi"})
-        await asked.wait_for(1)
-        await server.shutdown()
-        assert await reasons.wait_for(3) == [DisconnectReason.SERVER_DISCONNECT] * 3
-        assert await outcome.wait_for(1, timeout=5) == ["shutdown"]
-        assert lobby.connections() == ()
-        release.set()
+    await group[0].emit("chat", {"text": "hi"})
+    await asked.wait_for(1)
+    await server.shutdown()
+    assert await reasons.wait_for(3) == [DisconnectReason.SERVER_DISCONNECT] * 3
+    assert await outcome.wait_for(1, timeout=5) == ["shutdown"]
+    assert lobby.connections() == ()
+    release.set()
 
 
 # --- handlers -----------------------------------------------------------------------------
@@ -394,16 +401,17 @@ async def test_handlers_declared_before_connect_get_what_on_connect_sends(
 
 async def test_messages_sent_right_after_connect_reach_the_server(
     pursocket_serve: ServeFixture,
+    pursocket_connect: ConnectFixture,
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     chats = Inbox()
     lobby.on("chat")(lambda conn, msg: chats.put(msg))
     url = await pursocket_serve(server)
-    async with peers(url, 5) as group:
-        for number, peer in enumerate(group):
-            await peer.lobby.emit("chat", {"text": str(number)})
-        received = await chats.wait_for(5)
+    group = [await pursocket_connect(AppProtocol, url, "lobby") for _ in range(5)]
+    for number, peer in enumerate(group):
+        await peer.emit("chat", {"text": str(number)})
+    received = await chats.wait_for(5)
     assert sorted(msg["text"] for msg in received) == ["0", "1", "2", "3", "4"]
 
 
@@ -500,17 +508,17 @@ def test_registering_a_second_handler_for_an_event() -> None:
     ],
 )
 async def test_sending_an_event_the_protocol_does_not_declare(
-    pursocket_serve: ServeFixture, send: Any, message: str
+    pursocket_serve: ServeFixture, pursocket_connect: ConnectFixture, send: Any, message: str
 ) -> None:
     server = Server(AppProtocol)
     lobby = server.namespace("lobby")
     conns = Inbox()
     lobby.on_connect(conns.put)
     url = await pursocket_serve(server)
-    async with peers(url, 1):
-        (conn,) = await conns.wait_for(1)
-        with pytest.raises(ProtocolError, match=re.escape(message)):
-            await send(lobby, conn)
+    await pursocket_connect(AppProtocol, url, "lobby")
+    (conn,) = await conns.wait_for(1)
+    with pytest.raises(ProtocolError, match=re.escape(message)):
+        await send(lobby, conn)
 
 
 async def test_a_hundred_concurrent_clients(
