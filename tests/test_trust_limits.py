@@ -321,34 +321,34 @@ PLACEHOLDERS = '[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]'
 
 
 async def test_a_binary_packet_waits_for_its_attachments_a_bounded_time(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server()
     server.sio._pursocket_parked.seconds = 0.3  # 30 s by default
-    running = await serve(server)
-    parked = await RawSocket.open(running.url)
+    url = await pursocket_serve(server)
+    parked = await RawSocket.open(url)
     try:
         await parked.send(f'52-/forms,["anything",{PLACEHOLDERS}]')
         await parked.send_bytes(b"\x01" * 1_000)  # one of the two attachments
         assert await parked.closed_by_server()
     finally:
         await parked.close()
-    await healthy(running.url)
+    await healthy(url)
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert line.endswith(": a binary packet waited more than 0.3 s for its attachments")
 
 
 async def test_binary_packets_waiting_on_all_connections_are_bounded_in_bytes(
-    serve: Any,
+    pursocket_serve: ServeFixture,
 ) -> None:
     server = forms_server(max_http_buffer_size=100_000)
     server.sio._pursocket_parked.total_bytes = 100_000  # 64 MB by default
     blobs = Inbox()
     server.namespace("forms").on("anything")(lambda conn, value: blobs.put(value))
-    running = await serve(server)
-    first = await RawSocket.open(running.url)
-    second = await RawSocket.open(running.url)
-    bystander = await raw_client(running.url)
+    url = await pursocket_serve(server)
+    first = await RawSocket.open(url)
+    second = await RawSocket.open(url)
+    bystander = await raw_client(url)
     try:
         await first.send(f'52-/forms,["anything",{PLACEHOLDERS}]')
         await first.send_bytes(b"\x01" * 60_000)
