@@ -51,7 +51,7 @@ OLDEST_MYPY := $(shell sed -n 's/^mypy = \["mypy>=\([0-9.]*\),.*/\1/p' pyproject
 $(OLDEST_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install -q -e . "mypy==$(OLDEST_MYPY)" pytest \
-		pytest-mypy-plugins pytest-timeout pytest-asyncio uvicorn
+		pytest-mypy-plugins pytest-timeout pytest-asyncio uvicorn annotated-types
 	touch $@
 
 typecheck-oldest: $(OLDEST_VENV)/.installed
