@@ -206,7 +206,7 @@ class _Walk:
 
     def _annotated(self, inner: Any, metadata: tuple[Any, ...], module: str | None) -> WireForm:
         form = self.visit(inner, module)
-        metas = [meta for meta in map(_as_meta, metadata) if meta is not None]
+        metas = [meta for meta in map(as_meta, metadata) if meta is not None]
         if not metas:
             return form
         if form.decodable is not None:
@@ -317,7 +317,12 @@ def _union_check(union: Any, members: list[WireForm], module: str | None) -> Pat
             tag, checks = by_tag
             if tag not in value:
                 raise _fail(f"Object missing required field `{tag}`", path)
-            selected = checks.get((type(value[tag]), value[tag]))
+            tag_value = value[tag]
+            if isinstance(tag_value, (list, dict)):
+                # Not a tag value, and not hashable: refused as msgspec refuses a wrong kind.
+                kinds = " | ".join(sorted({_kind(known) for _, known in checks}))
+                raise _fail(f"Expected `{kinds}`, got `{_kind(tag_value)}`", f"{path}.{tag}")
+            selected = checks.get((type(tag_value), tag_value))
             if selected is None:
                 raise _fail(f"Invalid enum value {value[tag]!r}", f"{path}.{tag}")
             return selected(value, path)
@@ -382,7 +387,7 @@ _CONSTRAINTS: Mapping[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _as_meta(metadata: Any) -> msgspec.Meta | None:
+def as_meta(metadata: Any) -> msgspec.Meta | None:
     """``msgspec.Meta`` as it is, an annotated-types constraint as ``msgspec.Meta``.
 
     Any other metadata means nothing on the wire and is ignored, as type checkers
