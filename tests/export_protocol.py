@@ -7,9 +7,11 @@ Regenerate a golden file after a deliberate change with, e.g.,
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, TypedDict, Union
+from typing import Annotated, Any, Generic, Literal, Optional, TypeAlias, TypedDict, TypeVar, Union
 
-from typing_extensions import NotRequired, ReadOnly, Required
+import annotated_types
+import msgspec
+from typing_extensions import NotRequired, ReadOnly, Required, TypeAliasType
 
 from pursocket import Call, Msg
 
@@ -62,6 +64,40 @@ class Profile(TypedDict):
     thumbnails: NotRequired[list[bytes]]
 
 
+class Circle(TypedDict):
+    """A member of a tagged union: ``kind`` tells the members apart."""
+
+    kind: Literal["circle"]
+    radius: Annotated[float, annotated_types.Gt(0)]
+
+
+class Square(TypedDict):
+    kind: Literal["square"]
+    side: Annotated[int, msgspec.Meta(ge=1)]
+    label: NotRequired[str]
+
+
+T = TypeVar("T")
+
+
+class Box(TypedDict, Generic[T]):
+    """A generic TypedDict: ``Box[int]`` is exported as ``Box_int``."""
+
+    item: T
+    tag: ReadOnly[str]
+
+
+#: A recursive alias written with names in quotes.
+Json: TypeAlias = Union[dict[str, "Json"], list["Json"], str, int, float, bool, None]  # noqa: UP007
+#: A recursive TypeAliasType (``type JsonValue = ...`` on Python 3.12).
+JsonValue = TypeAliasType(
+    "JsonValue",
+    Union[dict[str, "JsonValue"], list["JsonValue"], str, int, float, bool, None],  # noqa: UP007
+)
+#: A TypeAliasType that is not recursive.
+Tags = TypeAliasType("Tags", list[Annotated[str, annotated_types.MaxLen(8)]])
+
+
 class Empty(TypedDict):
     """A request that carries nothing: ``{}``."""
 
@@ -77,6 +113,20 @@ class LobbyC2S(TypedDict):
     upload: Msg[bytes]
     count: Msg[int]
     lookup: Call[list[str], dict[str, int]]
+
+
+class FormsC2S(TypedDict):
+    draw: Msg[Circle | Square | None]
+    store: Call[Box[Point], Box[list[bytes]]]
+    data: Msg[Json]
+    value: Msg[JsonValue]
+    tags: Msg[Tags]
+    age: Annotated[Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]], "years"]
+    name: Msg[Annotated[str, annotated_types.Len(1, 3)]]
+
+
+class Forms(TypedDict):
+    c2s: FormsC2S
 
 
 class LobbyS2C(TypedDict):
@@ -105,5 +155,7 @@ class Battle(TypedDict):
     c2s: BattleC2S
 
 
-EveryType = TypedDict("EveryType", {"lobby": Lobby, "/": Root, "battle-field": Battle})
-EveryType.__doc__ = "Every type pursocket exports, in three namespaces."
+EveryType = TypedDict(
+    "EveryType", {"lobby": Lobby, "/": Root, "battle-field": Battle, "forms": Forms}
+)
+EveryType.__doc__ = "Every type pursocket exports, in four namespaces."

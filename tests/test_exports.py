@@ -126,6 +126,7 @@ def test_asyncapi_passes_the_official_parser() -> None:
         ("lobby", "/lobby"),
         ("root", "/"),
         ("battle-field", "/battle-field"),
+        ("forms", "/forms"),
     ]
     assert from_json["channels"][1]["messages"] == [["s2c-tick", "tick"]]
     assert from_json["channels"][2]["messages"] == [
@@ -147,6 +148,13 @@ def test_asyncapi_passes_the_official_parser() -> None:
         "root-s2c-tick",
         "battle-field-c2s-move-to",
         "battle-field-c2s-reset",
+        "forms-c2s-draw",
+        "forms-c2s-store",
+        "forms-c2s-data",
+        "forms-c2s-value",
+        "forms-c2s-tags",
+        "forms-c2s-age",
+        "forms-c2s-name",
     ]
     assert operations["lobby-connect"] == {
         "id": "lobby-connect",
@@ -187,14 +195,14 @@ def test_asyncapi_title_and_version_come_from_the_options() -> None:
     assert document["info"] == {
         "title": "Every type API",
         "version": "2.1.0",
-        "description": "Every type pursocket exports, in three namespaces.",
+        "description": "Every type pursocket exports, in four namespaces.",
     }
 
 
 def test_json_schema_is_a_valid_2020_12_schema() -> None:
     document = json.loads(exported("every_type.schema.json"))
     jsonschema.Draft202012Validator.check_schema(document)
-    assert sorted(document["namespaces"]) == ["/", "battle-field", "lobby"]
+    assert sorted(document["namespaces"]) == ["/", "battle-field", "forms", "lobby"]
     assert document["namespaces"]["lobby"]["auth"] == {"$ref": "#/$defs/LobbyAuth"}
     assert document["namespaces"]["/"]["c2s"] == {}
     assert document["namespaces"]["lobby"]["c2s"]["plant"] == {
@@ -253,7 +261,7 @@ def test_a_type_name_shared_by_two_typeddicts_is_an_export_error() -> None:
     with pytest.raises(ExportError) as caught:
         export("jsonschema", read_protocol(TwoPoints))
     assert str(caught.value) == (
-        "two different TypedDicts are named Point (tests.export_errors.Point and "
+        "two different types are exported as Point (tests.export_errors.Point and "
         "tests.export_protocol.Point); exported types are named as in Python, so rename one "
         "of them"
     )

@@ -9,8 +9,8 @@
 - A namespace that declares ``auth`` has an ``auth`` message (what a client sends in
   its Socket.IO CONNECT packet) and a ``receive`` operation for it.
 - Named types are ``components.schemas``; the schemas are those of the other formats
-  (:mod:`pursocket.exports.schema`), in the JSON Schema draft-07 form that AsyncAPI
-  schemas extend (a tuple's ``prefixItems`` become ``items`` as a list).
+  (:mod:`pursocket.exports.schema`); they use only keywords of JSON Schema draft-07,
+  which AsyncAPI schemas extend.
 
 ``-o FILE.yaml`` (or ``.yml``) writes YAML, anything else JSON. ``--title`` and
 ``--api-version`` set ``info.title`` (default: the protocol's name) and
@@ -22,7 +22,6 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from pursocket.exports import ExportOptions
@@ -68,7 +67,7 @@ def asyncapi_document(model: ProtocolModel, options: ExportOptions) -> dict[str,
             channel["messages"]["auth"] = {
                 "title": "auth",
                 "summary": f"What a client sends as auth in its CONNECT packet to {ns.path}.",
-                "payload": _draft07(schemas.auth[ns.name]),
+                "payload": schemas.auth[ns.name],
             }
             operations[f"{channel_id}-connect"] = {
                 "action": "receive",
@@ -98,9 +97,7 @@ def asyncapi_document(model: ProtocolModel, options: ExportOptions) -> dict[str,
                 "title": f"{spec.name} (response)",
                 "summary": f"The acknowledgement of {spec.name}: its response or the "
                 f"error answer {ERROR_SCHEMA_NAME}.",
-                "payload": {
-                    "anyOf": [_draft07(event.response), {"$ref": _SCHEMAS + ERROR_SCHEMA_NAME}]
-                },
+                "payload": {"anyOf": [event.response, {"$ref": _SCHEMAS + ERROR_SCHEMA_NAME}]},
             }
             operation["reply"] = {
                 "channel": {"$ref": f"#/channels/{channel_id}"},
@@ -119,9 +116,7 @@ def asyncapi_document(model: ProtocolModel, options: ExportOptions) -> dict[str,
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
-        "components": {
-            "schemas": {name: _draft07(schema) for name, schema in schemas.components.items()}
-        },
+        "components": {"schemas": dict(schemas.components)},
     }
 
 
@@ -132,22 +127,8 @@ def _message(event: EventSchemas) -> dict[str, Any]:
         "name": spec.name,
         "title": spec.name,
         "summary": f"The {what} of {spec.kind.value} {spec.name} ({spec.direction.value}).",
-        "payload": _draft07(event.payload),
+        "payload": event.payload,
     }
-
-
-def _draft07(schema: Any) -> Any:
-    """``schema`` in JSON Schema draft-07 form: ``prefixItems`` written as ``items``."""
-    if isinstance(schema, list):
-        return [_draft07(item) for item in schema]
-    if not isinstance(schema, Mapping):
-        return schema
-    converted = {key: _draft07(value) for key, value in schema.items()}
-    if "prefixItems" in converted:
-        rest = converted.pop("items", True)
-        converted["items"] = converted.pop("prefixItems")
-        converted["additionalItems"] = rest
-    return converted
 
 
 class _Ids:

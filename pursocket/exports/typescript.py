@@ -3,7 +3,10 @@
 The module imports only the ``Socket`` type of ``socket.io-client`` and declares:
 
 - one ``interface`` per ``TypedDict``, named as in Python, with its docstring as a
-  TSDoc comment (an inherited ``TypedDict`` is flattened: its interface lists every key);
+  TSDoc comment (an inherited ``TypedDict`` is flattened: its interface lists every key;
+  a parametrised generic one, ``Box[int]``, is ``Box_int``);
+- one ``type`` per type alias (``TypeAliasType``, or a name in quotes such as a
+  recursive ``"Json"``), which may refer to itself;
 - ``PursocketError``, the error answer a Call may get, and ``isPursocketError()``;
 - the protocol's interface, ``namespace -> { auth?, c2s, s2c } -> event -> function
   type``, both directions always present: a Msg is ``(msg: T) => void``, a Call is
@@ -103,7 +106,12 @@ def render(model: ProtocolModel, options: ExportOptions) -> str:
         "// export it again when the protocol changes (`--check` says whether it is current).\n"
         'import type { Socket } from "socket.io-client";\n'
     ]
-    parts.extend(_interface(name, component) for name, component in schemas.components.items())
+    parts.extend(
+        _interface(name, component)
+        if component.get("type") == "object" and "properties" in component
+        else _alias(name, component)
+        for name, component in schemas.components.items()
+    )
     parts.append(_protocol_interface(model, schemas.events, schemas.auth))
     paths = ", ".join(f"{_key(ns.name)}: {json.dumps(ns.path)}" for ns in model.namespaces.values())
     parts.append(
@@ -174,8 +182,18 @@ def _interface(name: str, schema: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _type(schema: Any, where: str) -> str:
-    """The TypeScript type of a JSON Schema (as ``protocol_schemas`` writes them)."""
+def _alias(name: str, schema: Mapping[str, Any]) -> str:
+    """A named type that is not a ``TypedDict``: a type alias (recursive ones included)."""
+    body = _type(schema, f"the type alias {name}", in_alias=True)
+    return "\n".join([*_doc(schema.get("description"), ""), f"export type {name} = {body};"]) + "\n"
+
+
+def _type(schema: Any, where: str, in_alias: bool = False) -> str:
+    """The TypeScript type of a JSON Schema (as ``protocol_schemas`` writes them).
+
+    ``in_alias``: the type is a type alias's, where ``Record<string, T>`` may not refer
+    to the alias itself, so objects used as maps are written ``{ [key: string]: T }``.
+    """
     if schema is True:
         return "unknown"
     if not isinstance(schema, Mapping):
@@ -188,47 +206,42 @@ def _type(schema: Any, where: str) -> str:
         return "ArrayBuffer"
     for combinator in ("anyOf", "oneOf"):
         if combinator in schema:
-            return _union([_type(member, where) for member in schema[combinator]])
+            return _union([_type(member, where, in_alias) for member in schema[combinator]])
     if "enum" in schema:
         return _union([json.dumps(value) for value in schema["enum"]])
     if "const" in schema:
         return json.dumps(schema["const"])
     kind = schema.get("type")
     if isinstance(kind, list):
-        return _union([_type({**schema, "type": member}, where) for member in kind])
+        return _union([_type({**schema, "type": member}, where, in_alias) for member in kind])
     if kind in _SCALARS:
         return _SCALARS[kind]
     if kind == "null":
         return "null"
     if kind == "array":
-        return _array(schema, where)
+        return _array(schema, where, in_alias)
     if kind == "object":
-        return _object(schema, where)
+        return _object(schema, where, in_alias)
     if kind is None and set(schema) <= _ANNOTATIONS:
         return "unknown"
     raise _no_form(schema, where)
 
 
-def _array(schema: Mapping[str, Any], where: str) -> str:
-    items = schema.get("items", True)
-    if "prefixItems" in schema:
-        members = [_type(member, where) for member in schema["prefixItems"]]
-        if items is not False:
-            members.append(f"...{_element(_type(items, where))}[]")
-        return f"[{', '.join(members)}]"
-    return f"{_element(_type(items, where))}[]"
+def _array(schema: Mapping[str, Any], where: str, in_alias: bool) -> str:
+    return f"{_element(_type(schema.get('items', True), where, in_alias))}[]"
 
 
-def _object(schema: Mapping[str, Any], where: str) -> str:
+def _object(schema: Mapping[str, Any], where: str, in_alias: bool) -> str:
     if "properties" in schema:
         required = set(schema.get("required", ()))
         members = [
             f"{'readonly ' if value.get('readOnly') else ''}{_key(key)}"
-            f"{'' if key in required else '?'}: {_type(value, where)}"
+            f"{'' if key in required else '?'}: {_type(value, where, in_alias)}"
             for key, value in schema["properties"].items()
         ]
         return "{ " + "; ".join(members) + " }"
-    return f"Record<string, {_type(schema.get('additionalProperties', True), where)}>"
+    values = _type(schema.get("additionalProperties", True), where, in_alias)
+    return f"{{ [key: string]: {values} }}" if in_alias else f"Record<string, {values}>"
 
 
 def _union(members: list[str]) -> str:

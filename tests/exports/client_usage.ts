@@ -3,6 +3,7 @@
 // if one stops being an error, tsc reports the unused directive (TS2578) and the test fails.
 import { io } from "socket.io-client";
 import {
+  type Box_Point,
   type ClientSocket,
   type EveryType,
   type Labelled,
@@ -21,6 +22,7 @@ const lobby: ClientSocket<"lobby"> = io(`http://127.0.0.1:8000${namespaces.lobby
 const root: ClientSocket<"/"> = io("http://127.0.0.1:8000/");
 const battle: ClientSocket<"battle-field"> = io(`http://127.0.0.1:8000${namespaces["battle-field"]}`);
 const battlePath: "/battle-field" = namespaces["battle-field"];
+const forms: ClientSocket<"forms"> = io(`http://127.0.0.1:8000${namespaces.forms}`);
 
 const profile: Profile = {
   id: "u1",
@@ -67,6 +69,19 @@ export async function positive(): Promise<void> {
   });
   battle.emit("move-to", { x: 1, y: 2 });
   const reset = await battle.emitWithAck("reset", {});
+  // The protocol language's other forms: tagged unions, generics, aliases, constraints.
+  forms.emit("draw", { kind: "circle", radius: 1.5 });
+  forms.emit("draw", { kind: "square", side: 2, label: "s" });
+  forms.emit("draw", null);
+  const stored = await forms.emitWithAck("store", { item: { x: 1, y: 2 }, tag: "t" });
+  if (!isPursocketError(stored)) {
+    const first: ArrayBuffer | undefined = stored.item[0];
+  }
+  forms.emit("data", { a: [1, "two", { b: null }], c: true });
+  forms.emit("value", [[{ deep: [] }]]);
+  forms.emit("tags", ["a", "b"]);
+  forms.emit("age", 42);
+  forms.emit("name", "ada");
 }
 
 export async function mistakes(): Promise<void> {
@@ -118,4 +133,23 @@ export async function mistakes(): Promise<void> {
   // A wrong auth.
   // @ts-expect-error
   const wrongAuth: EveryType["lobby"]["auth"] = { tokn: "secret" };
+  // A tagged union member with the other member's keys.
+  // @ts-expect-error
+  forms.emit("draw", { kind: "circle", side: 2 });
+  // A tag no member has.
+  // @ts-expect-error
+  forms.emit("draw", { kind: "triangle", radius: 1 });
+  // A generic TypedDict with the wrong type argument's value.
+  // @ts-expect-error
+  await forms.emitWithAck("store", { item: 5, tag: "t" });
+  // A ReadOnly key of a generic TypedDict.
+  const box: Box_Point = { item: { x: 0, y: 0 }, tag: "t" };
+  // @ts-expect-error
+  box.tag = "u";
+  // Something no JSON value is, inside a recursive alias.
+  // @ts-expect-error
+  forms.emit("value", [undefined]);
+  // A number for an alias of a list of strings.
+  // @ts-expect-error
+  forms.emit("tags", 5);
 }

@@ -2,10 +2,32 @@
 // export it again when the protocol changes (`--check` says whether it is current).
 import type { Socket } from "socket.io-client";
 
+/** A generic TypedDict: ``Box[int]`` is exported as ``Box_int``. */
+export interface Box_Point {
+  item: Point;
+  readonly tag: string;
+}
+
+/** A generic TypedDict: ``Box[int]`` is exported as ``Box_int``. */
+export interface Box_list_bytes {
+  item: ArrayBuffer[];
+  readonly tag: string;
+}
+
+/** A member of a tagged union: ``kind`` tells the members apart. */
+export interface Circle {
+  kind: "circle";
+  radius: number;
+}
+
 /** A request that carries nothing: ``{}``. */
 export interface Empty {
   [key: string]: never;
 }
+
+export type Json = { [key: string]: Json } | Json[] | string | number | boolean | null;
+
+export type JsonValue = { [key: string]: JsonValue } | JsonValue[] | string | number | boolean | null;
 
 /** A point with a label: an inherited TypedDict keeps the keys of its base. */
 export interface Labelled {
@@ -58,13 +80,21 @@ export interface Settings {
   name: string;
 }
 
+export interface Square {
+  kind: "square";
+  side: number;
+  label?: string;
+}
+
+export type Tags = string[];
+
 /** A recursive TypedDict: every node holds its children. */
 export interface Tree {
   value: number;
   children: Tree[];
 }
 
-/** Every type pursocket exports, in three namespaces. */
+/** Every type pursocket exports, in four namespaces. */
 export interface EveryType {
   lobby: {
     auth: LobbyAuth;
@@ -94,10 +124,22 @@ export interface EveryType {
     };
     s2c: {};
   };
+  forms: {
+    c2s: {
+      draw: (msg: Circle | Square | null) => void;
+      store: (req: Box_Point, ack: (res: Box_list_bytes | PursocketError) => void) => void;
+      data: (msg: Record<string, Record<string, Json> | Json[] | string | number | boolean | null> | (Record<string, Json> | Json[] | string | number | boolean | null)[] | string | number | boolean | null) => void;
+      value: (msg: JsonValue) => void;
+      tags: (msg: Tags) => void;
+      age: (msg: number) => void;
+      name: (msg: string) => void;
+    };
+    s2c: {};
+  };
 }
 
 /** The Socket.IO path of each namespace: `io(serverUrl + namespaces.name)`. */
-export const namespaces = { lobby: "/lobby", "/": "/", "battle-field": "/battle-field" } as const;
+export const namespaces = { lobby: "/lobby", "/": "/", "battle-field": "/battle-field", forms: "/forms" } as const;
 
 /** A socket.io-client socket of namespace `N`: it emits N's c2s events and listens to its s2c events. */
 export type ClientSocket<N extends keyof EveryType> = Socket<EveryType[N]["s2c"], EveryType[N]["c2s"]>;
