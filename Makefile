@@ -100,6 +100,7 @@ bench: $(STAMP) $(NPM_STAMP)
 	$(PY) bench/runtime.py --stacks --rounds 5
 	$(PY) bench/scaleout.py --rounds 5
 	$(PY) bench/memory.py
+	$(PY) bench/hotpath.py
 	$(PY) bench/rooms.py --trials 10
 	$(PY) bench/validation.py
 	$(PY) bench/soak.py

@@ -56,7 +56,14 @@ class ServerProcess:
     """
 
     def __init__(
-        self, kind: str, stack: str = "fast", redis: str | None = None, channel: str = ""
+        self,
+        kind: str,
+        stack: str = "fast",
+        redis: str | None = None,
+        channel: str = "",
+        *,
+        extra: list[str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.kind = kind
         self.stack = stack
@@ -70,6 +77,8 @@ class ServerProcess:
             self.command += ["--stack", stack]
             if redis:
                 self.command += ["--redis", redis, "--channel", channel or "pursocket-bench"]
+            self.command += extra or []
+        self.env = env
 
     @property
     def pid(self) -> int:
@@ -85,7 +94,7 @@ class ServerProcess:
 
     async def __aenter__(self) -> ServerProcess:
         self.process = await asyncio.create_subprocess_exec(
-            *self.command, stdout=asyncio.subprocess.PIPE
+            *self.command, stdout=asyncio.subprocess.PIPE, env=self.env
         )
         await wait_until_ready(self.process, f"the {self.kind} server")
         return self

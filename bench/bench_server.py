@@ -20,15 +20,20 @@ in Node socket.io, and ``bench/load.mjs`` drives all three.
 
 ``--redis URL`` (with ``--channel NAME``) gives the server python-socketio's ``AsyncRedisManager`` on that Redis,
 so several processes share rooms (bench/scaleout.py). ``--profile FILE`` runs the server
-under cProfile and writes its statistics to ``FILE`` when it is stopped (SIGINT).
+under cProfile and writes its statistics to ``FILE`` when it is stopped (SIGINT), and
+the number of tasks its event loop started to ``FILE.tasks``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import collections
+import contextlib
 import cProfile
 import socket
 import time
+from pathlib import Path
 from typing import Any, TypedDict
 
 import socketio
@@ -213,8 +218,9 @@ def main() -> None:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", args.port))
     listener.listen(4096)
+    app = APPS[args.kind](manager)
     config = uvicorn.Config(
-        APPS[args.kind](manager),
+        app if args.profile is None else counting_tasks(app),
         **stack_settings(args.stack),
         log_level="warning",
         access_log=False,
@@ -226,9 +232,32 @@ def main() -> None:
     if args.profile is None:
         uvicorn.Server(config).run(sockets=[listener])
         return
-    with cProfile.Profile() as profile:
+    with cProfile.Profile() as profile, contextlib.suppress(KeyboardInterrupt):
+        # uvicorn raises the SIGINT it stopped on again once it has shut down.
         uvicorn.Server(config).run(sockets=[listener])
     profile.dump_stats(args.profile)
+    Path(f"{args.profile}.tasks").write_text(f"{sum(TASKS_STARTED.values())}\n")
+
+
+#: How many tasks the server started, by coroutine name (counted under ``--profile``).
+TASKS_STARTED: collections.Counter[str] = collections.Counter()
+
+
+def counting_tasks(app: Any) -> Any:
+    """``app``, with every task the event loop starts counted in TASKS_STARTED."""
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.get_task_factory() is None:
+
+            def factory(loop: Any, coro: Any, **options: Any) -> asyncio.Task[Any]:
+                TASKS_STARTED[getattr(coro, "__qualname__", "?")] += 1
+                return asyncio.Task(coro, loop=loop, **options)
+
+            loop.set_task_factory(factory)
+        await app(scope, receive, send)
+
+    return counted
 
 
 if __name__ == "__main__":

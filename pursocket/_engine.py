@@ -16,12 +16,14 @@ python-engineio handles the transport: websocket frames and long-polling request
   remote address and Engine.IO session, so every log line a peer causes (engineio's
   own ERROR lines included) is rate-limited per connection, and in total.
 * Closing one connection never waits for the peer (see :meth:`EngineIOServer.disconnect`).
+* A websocket is served by :mod:`pursocket._websocket`, without a task per frame.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import inspect
 import logging
 import urllib.parse
@@ -33,6 +35,7 @@ from engineio import payload as eio_payload
 
 from pursocket._codec import utf8_length
 from pursocket._logging import LogLimiter, current_connection
+from pursocket._websocket import is_engineio_handler, serve_websocket
 
 __all__ = ["EngineIOServer"]
 
@@ -84,6 +87,10 @@ class _BoundedLogger:
     def __init__(self, wrapped: logging.Logger, limiter: LogLimiter) -> None:
         self._wrapped = wrapped
         self._limiter = limiter
+        # engineio logs every packet sent and received at INFO: bound once here rather
+        # than found through __getattr__ for every packet.
+        self.info = wrapped.info
+        self.debug = wrapped.debug
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._wrapped, name)
@@ -155,10 +162,17 @@ class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
 def _guarded(websocket_class: type, limiter: LogLimiter, max_bytes: int) -> type:
     """``websocket_class`` whose ``wait()`` refuses what is not an Engine.IO packet.
 
-    A text frame over ``max_bytes`` UTF-8 bytes is refused too.
+    A text frame over ``max_bytes`` UTF-8 bytes is refused too. The connection is
+    served by :func:`~pursocket._websocket.serve_websocket` instead of engineio's own
+    handler (a task per frame read).
     """
 
     class GuardedWebSocket(websocket_class):  # type: ignore[misc]
+        def __init__(self, handler: Any, server: Any) -> None:
+            if is_engineio_handler(handler):
+                handler = functools.partial(serve_websocket, handler.__self__)
+            super().__init__(handler, server)
+
         async def wait(self) -> Any:
             frame = await super().wait()
             if isinstance(frame, str):

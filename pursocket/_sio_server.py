@@ -22,7 +22,7 @@ from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._engine import EngineIOServer
 from pursocket._logging import LogLimiter
 from pursocket._parked import DEFAULT_PARKED_TOTAL_BYTES, ParkedPackets
-from pursocket._tasks import InFlight, InOrder, run, spawn
+from pursocket._tasks import Concurrently, InFlight, InOrder, run_now, spawn
 from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
 
 __all__ = ["ServerRoute", "SocketIOServer"]
@@ -39,6 +39,9 @@ class ServerRoute:
     disconnected: Callable[[str, Any], Awaitable[None]]
     #: ``receive(sid, eio_sid, packet)``: handles one EVENT packet of a connected client.
     receive: Callable[[str, str, PursocketPacket], Coroutine[Any, Any, None]]
+    #: ``runs_without_waiting(packet)``: whether handling the EVENT packet never waits,
+    #: so it can run as the packet is read, without a task.
+    runs_without_waiting: Callable[[PursocketPacket], bool]
 
 
 class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -60,6 +63,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     * ``in_flight`` bounds how many events of one connection are handled (or queued
       in order) at a time; at the bound, that connection is not read from until one
       of its handlers finishes.
+    * An event for a plain-function handler runs as it is read, without a task (it is
+      over before the next packet is read, so it does not count against ``in_flight``).
     """
 
     def __init__(
@@ -75,7 +80,9 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_log = log
         super().__init__(**options)
         self._pursocket_routes = routes
-        self._pursocket_in_order = in_order
+        self._pursocket_scheduler: InOrder | Concurrently = (
+            Concurrently() if in_order is None else in_order
+        )
         self._pursocket_in_flight = in_flight
         self._pursocket_parked = ParkedPackets(
             self._pursocket_parked_too_long,
@@ -283,11 +290,15 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         if self._pursocket_reports_events and isinstance(event, str):
             # The Admin UI's instrumentation wraps _trigger_event to report each event.
             await self._trigger_event(event, path, sid, *pkt.data[1:])
+        scheduler = self._pursocket_scheduler
+        if route.runs_without_waiting(pkt) and scheduler.idle(sid):
+            await run_now(route.receive(sid, eio_sid, pkt))
+            return
         try:
             job = await self._pursocket_in_flight.admit(eio_sid, route.receive(sid, eio_sid, pkt))
         except ConnectionError:  # the connection ended while its reading was paused
             return
-        run(job, self._pursocket_in_order, sid)
+        scheduler.submit(sid, job)
 
 
 class _FalsyAuth:

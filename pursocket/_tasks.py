@@ -2,7 +2,10 @@
 
 By default each event runs in its own task (:func:`spawn`), so a slow handler lets a
 later event finish first. :class:`InOrder` runs the events of one connection one
-after another, in the order they arrived.
+after another, in the order they arrived. An event whose handling never waits (a
+plain-function handler) needs no task: :func:`run_now` runs it where it arrives, when
+no earlier event of its connection is still waiting to start (:class:`Concurrently`
+and :class:`InOrder` know).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from pursocket._logging import logger
 
-__all__ = ["InOrder", "spawn"]
+__all__ = ["Concurrently", "InOrder", "run", "run_now", "spawn"]
 
 _background_tasks: set[asyncio.Task[Any]] = set()
 
@@ -38,6 +41,10 @@ class InOrder:
     def __init__(self) -> None:
         self._queues: dict[str, collections.deque[Coroutine[Any, Any, Any]]] = {}
 
+    def idle(self, key: str) -> bool:
+        """Whether no job of ``key`` is waiting or running."""
+        return key not in self._queues
+
     def submit(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
         """Run ``job`` after every job submitted earlier under ``key`` has finished."""
         queue = self._queues.get(key)
@@ -59,6 +66,43 @@ class InOrder:
             self._queues.pop(key, None)
             for job in queue:
                 job.close()
+
+
+class Concurrently:
+    """Runs each event in a task of its own, and knows whose tasks have not started yet.
+
+    Tasks start in the order they were made, so the events of one connection start in
+    the order they arrived. An event run at once (:func:`run_now`) keeps that order
+    only while none of its connection's tasks is still waiting to start.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, int] = {}
+
+    def idle(self, key: str) -> bool:
+        """Whether every task submitted under ``key`` has started."""
+        return key not in self._waiting
+
+    def submit(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
+        """Run ``job`` in a task of its own."""
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        spawn(self._start(key, job))
+
+    async def _start(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
+        waiting = self._waiting[key] - 1
+        if waiting:
+            self._waiting[key] = waiting
+        else:
+            del self._waiting[key]
+        await job
+
+
+async def run_now(job: Coroutine[Any, Any, Any]) -> None:
+    """Run ``job`` to its end in the caller's task; log it if it fails, as :func:`spawn` does."""
+    try:
+        await job
+    except Exception:
+        logger.exception("pursocket's handling of an event failed")
 
 
 def run(job: Coroutine[Any, Any, Any], in_order: InOrder | None, key: str) -> None:

@@ -76,7 +76,9 @@ class Server(Generic[ProtocolT]):
     By default each event runs in its own task, so a slow handler lets a later event
     of the same connection finish first. ``ordered=True`` handles each connection's
     events one after another, in the order they arrived (events of different
-    connections still run concurrently).
+    connections still run concurrently). Either way, a valid event whose handler is a
+    plain ``def`` runs as it is read, without a task, once every earlier event of its
+    connection has started: the events of a connection start in arrival order.
 
     ``max_auth_bytes`` (default 16,384) bounds the JSON of the ``auth`` a client
     sends when it connects to a namespace, in UTF-8 bytes, before it is decoded: a
@@ -245,6 +247,8 @@ class _Member(Generic[ProtocolT, NamespaceT, StateT]):
     conn: Connection[ProtocolT, NamespaceT, StateT]
     lifecycle: _Lifecycle
     state: StateCell
+    #: How log lines name the connection (``sid ...``), made once.
+    peer: str
 
 
 class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
@@ -279,6 +283,7 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
             connected=self._connected,
             disconnected=self._disconnected,
             receive=self._receive,
+            runs_without_waiting=self._runs_without_waiting,
         )
 
     def declare_state(self, state: type[Any]) -> None:
@@ -392,7 +397,7 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
             outgoing=self._outgoing,
             pending=self._pending,
         )
-        self._members[sid] = _Member(conn, lifecycle, cell)
+        self._members[sid] = _Member(conn, lifecycle, cell, f"sid {sid}")
         stage = "guard"
         try:
             for guard in self._guards.of(self.name):
@@ -455,6 +460,9 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
             lifecycle.rooms_at_disconnect = frozenset()
             member.state.end()
 
+    def _runs_without_waiting(self, pkt: PursocketPacket) -> bool:
+        return pkt.checked and self._inbound.runs_without_waiting(pkt.data[0], pkt.id is not None)
+
     async def _receive(self, sid: str, eio_sid: str, pkt: PursocketPacket) -> None:
         member = self._members.get(sid)
         if member is None:
@@ -462,7 +470,7 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
         await self._handle_event(
             pkt,
             leading=(member.conn,),
-            peer=f"sid {sid}",
+            peer=member.peer,
             acknowledge=functools.partial(self.server.sio.acknowledge, eio_sid),
         )
 

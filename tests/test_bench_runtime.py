@@ -79,6 +79,19 @@ def test_memory_bench_smoke_run() -> None:
     ), output
 
 
+def test_hotpath_bench_smoke_run() -> None:
+    output = quick_run("hotpath.py")
+    summary = re.search(
+        r"^c2s Msg, 50 clients: per operation, (\d+\.\d) Python function calls, "
+        r"(-?\d+\.\d\d) tasks started, (-?\d+\.\d\d) asyncio.ensure_future calls$",
+        output,
+        re.M,
+    )
+    assert summary is not None, output
+    assert float(summary[1]) > 0, output
+    assert "| own time | function |" in output
+
+
 def test_rooms_bench_smoke_run() -> None:
     output = quick_run("rooms.py")
     ratio = re.search(

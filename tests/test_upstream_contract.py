@@ -27,6 +27,7 @@ from pursocket._engine import EngineIOServer
 from pursocket._manager import LocalManager
 from pursocket._sio_client import SocketIOClient
 from pursocket._sio_server import SocketIOServer
+from pursocket._websocket import is_engineio_handler
 from tests.protocols import AppProtocol
 
 SOCKETIO = "python-socketio"
@@ -117,6 +118,11 @@ OVERRIDES = [
     # The Engine.IO server (pursocket/_engine.py).
     (ENGINEIO, engineio.AsyncServer, "disconnect", "(self, sid=None)"),
     (ENGINEIO, engineio.AsyncServer, "handle_request", "(self, *args, **kwargs)"),
+    # The websocket session (pursocket/_websocket.py) and what it calls on the socket.
+    (ENGINEIO, async_socket.AsyncSocket, "_websocket_handler", "(self, ws)"),
+    (ENGINEIO, async_socket.AsyncSocket, "schedule_ping", "(self)"),
+    (ENGINEIO, async_socket.AsyncSocket, "send", "(self, pkt)"),
+    (ENGINEIO, async_socket.AsyncSocket, "close", "(self, wait=True, abort=False, reason=None)"),
 ]
 
 
@@ -370,4 +376,42 @@ def test_the_manager_keeps_ack_callbacks_where_pursocket_drops_them() -> None:
     stored = getattr(manager, "callbacks", {}).get("sid", {})
     assert stored.get(ack_id) is callback, review_message(
         SOCKETIO, "AsyncManager.callbacks", "clean-up", "callbacks are kept elsewhere"
+    )
+
+
+async def test_engineio_hands_the_websocket_driver_its_sockets_websocket_handler() -> None:
+    # pursocket/_websocket.py replaces AsyncSocket._websocket_handler: the websocket
+    # driver swaps it out when it is built with that bound method (in
+    # AsyncSocket._upgrade_websocket); otherwise engineio's handler would silently run.
+    handed: list[Any] = []
+
+    class RecordingDriver:
+        def __init__(self, handler: Any, server: Any) -> None:
+            handed.append(handler)
+
+        async def __call__(self, environ: Any) -> str:
+            return ""
+
+    server = engineio.AsyncServer(async_mode="asgi")
+    socket = async_socket.AsyncSocket(server, "sid")
+    server._async = {**server._async, "websocket": RecordingDriver}
+    await socket._upgrade_websocket({})
+    assert len(handed) == 1 and is_engineio_handler(handed[0]), review_message(
+        ENGINEIO,
+        "AsyncSocket._upgrade_websocket",
+        "replacement of the handler it hands the driver",
+        f"it handed {handed!r}",
+    )
+    assert handed[0].__self__ is socket
+    check_attributes(
+        ENGINEIO,
+        "AsyncSocket",
+        socket,
+        {"connected": bool, "upgrading": bool, "upgraded": bool, "sid": str},
+    )
+    check_attributes(
+        ENGINEIO,
+        "AsyncServer",
+        server,
+        {"handlers": dict, "max_http_buffer_size": int, "ping_interval": int, "ping_timeout": int},
     )
