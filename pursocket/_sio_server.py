@@ -80,9 +80,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_log = log
         super().__init__(**options)
         self._pursocket_routes = routes
-        self._pursocket_scheduler: InOrder | Concurrently = (
-            Concurrently() if in_order is None else in_order
-        )
+        self._pursocket_in_order = in_order
+        self._pursocket_unstarted = Concurrently()
         self._pursocket_in_flight = in_flight
         self._pursocket_parked = ParkedPackets(
             self._pursocket_parked_too_long,
@@ -164,6 +163,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         return functools.partial(EngineIOServer, log=self._pursocket_log)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
+        # The events that arrived before the connection ended start before it ends.
+        await self._pursocket_unstarted.started(eio_sid)
         self._pursocket_in_flight.end(eio_sid)
         self._pursocket_parked.drop(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
@@ -253,6 +254,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
                 return
             await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
         elif kind == packet.DISCONNECT:
+            await self._pursocket_unstarted.started(eio_sid)
             await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
         elif kind in (packet.EVENT, packet.ACK):
             await self._pursocket_complete(eio_sid, pkt)
@@ -290,15 +292,20 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         if self._pursocket_reports_events and isinstance(event, str):
             # The Admin UI's instrumentation wraps _trigger_event to report each event.
             await self._trigger_event(event, path, sid, *pkt.data[1:])
-        scheduler = self._pursocket_scheduler
-        if route.runs_without_waiting(pkt) and scheduler.idle(sid):
+        in_order = self._pursocket_in_order
+        if route.runs_without_waiting(pkt) and (
+            self._pursocket_unstarted.idle(eio_sid) if in_order is None else in_order.idle(sid)
+        ):
             await run_now(route.receive(sid, eio_sid, pkt))
             return
         try:
             job = await self._pursocket_in_flight.admit(eio_sid, route.receive(sid, eio_sid, pkt))
         except ConnectionError:  # the connection ended while its reading was paused
             return
-        scheduler.submit(sid, job)
+        if in_order is None:
+            self._pursocket_unstarted.submit(eio_sid, job)
+        else:
+            in_order.submit(sid, job)
 
 
 class _FalsyAuth:

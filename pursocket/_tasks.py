@@ -73,7 +73,9 @@ class Concurrently:
 
     Tasks start in the order they were made, so the events of one connection start in
     the order they arrived. An event run at once (:func:`run_now`) keeps that order
-    only while none of its connection's tasks is still waiting to start.
+    only while none of its connection's tasks is still waiting to start, and the
+    connection's end waits for them to start (:meth:`started`), as its events did
+    when every frame was read in a task of its own.
     """
 
     def __init__(self) -> None:
@@ -87,6 +89,12 @@ class Concurrently:
         """Run ``job`` in a task of its own."""
         self._waiting[key] = self._waiting.get(key, 0) + 1
         spawn(self._start(key, job))
+
+    async def started(self, key: str) -> None:
+        """Return once every task submitted under ``key`` so far has started."""
+        if key in self._waiting:
+            # Tasks start in the order they were made, before this task resumes.
+            await asyncio.sleep(0)
 
     async def _start(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
         waiting = self._waiting[key] - 1

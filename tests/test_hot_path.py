@@ -156,3 +156,22 @@ async def test_sync_handlers_never_overtake_an_earlier_event(
         ack = await burst_then_call(ws, "note")  # sync handlers, arriving after it
     assert ack == f"43/hot,7[{BURST + 1}]"
     assert seen == [-1, *range(BURST)]
+
+
+async def test_events_that_arrived_before_a_disconnect_start_before_it(
+    serve: Callable[[Server[Any]], Any],
+) -> None:
+    server, seen = build(ordered=False)
+    handled_at_disconnect: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    @server.namespace("hot").on_disconnect
+    def left(conn: HotConn, reason: object) -> None:
+        handled_at_disconnect.set_result(len(seen))
+
+    running = await serve(server)
+    async with bare_client(running.url) as ws:
+        for seq in range(BURST):  # async handlers: each in a task of its own
+            await ws.send_str(f'42/hot,["tally",{json.dumps({"seq": seq})}]')
+        await ws.send_str("41/hot,")
+        assert await asyncio.wait_for(handled_at_disconnect, 10) == BURST
+    assert seen == list(range(BURST))
