@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Literal, TypedDict
 
 import aiohttp
 
 from pursocket import Call, Connection, Msg, Server
+from pursocket.testing import ServeFixture
 
 BURST = 100
 
@@ -109,28 +110,28 @@ async def burst_then_call(ws: aiohttp.ClientWebSocketResponse, event: str) -> st
 
 
 async def measure(
-    serve: Callable[[Server[Any]], Any], event: str, *, ordered: bool
+    pursocket_serve: ServeFixture, event: str, *, ordered: bool
 ) -> tuple[str, list[str], list[int]]:
     server, seen = build(ordered)
-    running = await serve(server)
-    async with bare_client(running.url) as ws:
+    url = await pursocket_serve(server)
+    async with bare_client(url) as ws:
         with tasks_started() as started:
             ack = await burst_then_call(ws, event)
     return ack, started, seen
 
 
 async def test_one_task_per_event_for_async_handlers(
-    serve: Callable[[Server[Any]], Any],
+    pursocket_serve: ServeFixture,
 ) -> None:
-    ack, started, seen = await measure(serve, "tally", ordered=False)
+    ack, started, seen = await measure(pursocket_serve, "tally", ordered=False)
     assert ack == f"43/hot,7[{BURST}]"
     assert seen == list(range(BURST))
     # One task per event (each runs concurrently with the others), nothing else.
     assert len(started) == BURST + 1, started
 
 
-async def test_no_task_for_sync_msg_handlers(serve: Callable[[Server[Any]], Any]) -> None:
-    ack, started, seen = await measure(serve, "note", ordered=False)
+async def test_no_task_for_sync_msg_handlers(pursocket_serve: ServeFixture) -> None:
+    ack, started, seen = await measure(pursocket_serve, "note", ordered=False)
     assert ack == f"43/hot,7[{BURST}]"
     assert seen == list(range(BURST))
     # The sync handler runs as each frame is read; only the async Call handler gets a task.
@@ -138,20 +139,20 @@ async def test_no_task_for_sync_msg_handlers(serve: Callable[[Server[Any]], Any]
 
 
 async def test_no_task_for_sync_msg_handlers_in_order(
-    serve: Callable[[Server[Any]], Any],
+    pursocket_serve: ServeFixture,
 ) -> None:
-    ack, started, seen = await measure(serve, "note", ordered=True)
+    ack, started, seen = await measure(pursocket_serve, "note", ordered=True)
     assert ack == f"43/hot,7[{BURST}]"
     assert seen == list(range(BURST))
     assert len(started) == 1, started
 
 
 async def test_sync_handlers_never_overtake_an_earlier_event(
-    serve: Callable[[Server[Any]], Any],
+    pursocket_serve: ServeFixture,
 ) -> None:
     server, seen = build(ordered=False)
-    running = await serve(server)
-    async with bare_client(running.url) as ws:
+    url = await pursocket_serve(server)
+    async with bare_client(url) as ws:
         await ws.send_str('42/hot,["tally",{"seq":-1}]')  # async handler: a task
         ack = await burst_then_call(ws, "note")  # sync handlers, arriving after it
     assert ack == f"43/hot,7[{BURST + 1}]"
@@ -159,7 +160,7 @@ async def test_sync_handlers_never_overtake_an_earlier_event(
 
 
 async def test_events_that_arrived_before_a_disconnect_start_before_it(
-    serve: Callable[[Server[Any]], Any],
+    pursocket_serve: ServeFixture,
 ) -> None:
     server, seen = build(ordered=False)
     handled_at_disconnect: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -168,8 +169,8 @@ async def test_events_that_arrived_before_a_disconnect_start_before_it(
     def left(conn: HotConn, reason: object) -> None:
         handled_at_disconnect.set_result(len(seen))
 
-    running = await serve(server)
-    async with bare_client(running.url) as ws:
+    url = await pursocket_serve(server)
+    async with bare_client(url) as ws:
         for seq in range(BURST):  # async handlers: each in a task of its own
             await ws.send_str(f'42/hot,["tally",{json.dumps({"seq": seq})}]')
         await ws.send_str("41/hot,")
