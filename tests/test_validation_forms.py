@@ -5,6 +5,7 @@ Each is checked as strictly as msgspec checks the rest, with msgspec's wording a
 path of the offending value.
 """
 
+import json
 from typing import Annotated, Any, Generic, Literal, TypeAlias, TypedDict, TypeVar, Union
 
 import annotated_types
@@ -13,6 +14,7 @@ import pytest
 from typing_extensions import NotRequired, TypeAliasType
 
 from pursocket import Call, Msg, read_protocol
+from pursocket.exports import export
 from pursocket.validation import EventValidators, InvalidValue, build_validators
 
 T = TypeVar("T")
@@ -152,3 +154,26 @@ def test_only_forms_msgspec_takes_are_decoded_from_json_in_one_pass(
         "name": True,
         "code": True,
     }
+
+
+class LimitsC2S(TypedDict):
+    age: Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]]
+    name: Msg[Annotated[str, annotated_types.MaxLen(3)]]
+
+
+class Limits(TypedDict):
+    c2s: LimitsC2S
+
+
+class LimitsProtocol(TypedDict):
+    limits: Limits
+
+
+def test_the_exports_carry_the_constraints_the_runtime_checks() -> None:
+    schema = json.loads(export("jsonschema", read_protocol(LimitsProtocol)))
+    texts = json.dumps(schema)
+    assert ('"maximum": 150' in texts, '"minimum": 0' in texts, '"maxLength": 3' in texts) == (
+        True,
+        True,
+        True,
+    )
