@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from pursocket import ProtocolError, Server
+from pursocket import ProtocolError, Server, read_protocol
+from pursocket.exports import export
 
 DEFINITIONS = """
 import enum
@@ -266,6 +267,17 @@ def test_the_runtime_and_the_plugin_say_the_same(
 ) -> None:
     protocol = getattr(importlib.import_module("parity_corpus"), name)
     assert (runtime_outcome(protocol), mypy_outcomes[name]) == (expected()[name],) * 2
+
+
+#: The exports that describe every protocol the runtime accepts.
+SCHEMA_EXPORTS = ("jsonschema", "asyncapi", "typescript")
+
+
+@pytest.mark.parametrize("name", [name for name, outcome in expected().items() if outcome is None])
+def test_the_schema_exports_describe_every_accepted_protocol(corpus_dir: Path, name: str) -> None:
+    model = read_protocol(getattr(importlib.import_module("parity_corpus"), name))
+    exported = {fmt: bool(export(fmt, model)) for fmt in SCHEMA_EXPORTS}
+    assert exported == dict.fromkeys(SCHEMA_EXPORTS, True)
 
 
 def test_the_plugin_loads_the_shared_messages_without_importing_the_runtime() -> None:
