@@ -15,6 +15,9 @@ python-engineio handles the transport: websocket frames and long-polling request
 * Each request runs with :data:`~pursocket._logging.current_connection` set to its
   remote address and Engine.IO session, so every log line a peer causes (engineio's
   own ERROR lines included) is rate-limited per connection, and in total.
+* What waits to be sent to one connection is bounded: past
+  :data:`QUEUED_MESSAGES` times the message limit (the client is not reading), the
+  connection is closed, and what it had queued is dropped when its session ends.
 * Closing one connection never waits for the peer (see :meth:`EngineIOServer.disconnect`).
 * A websocket is served by :mod:`pursocket._websocket`, without a task per frame.
 """
@@ -37,7 +40,11 @@ from pursocket._codec import utf8_length
 from pursocket._logging import LogLimiter, current_connection
 from pursocket._websocket import is_engineio_handler, serve_websocket
 
-__all__ = ["EngineIOServer"]
+__all__ = ["QUEUED_MESSAGES", "EngineIOServer"]
+
+#: How many messages of the largest size (``max_http_buffer_size``) may wait to be
+#: sent to one connection before it is closed as a client that does not read.
+QUEUED_MESSAGES = 16
 
 #: The Engine.IO packet types (open, close, ping, pong, message, upgrade, noop).
 _PACKET_TYPES = frozenset("0123456")
@@ -118,6 +125,11 @@ class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
     def __init__(self, *args: Any, log: LogLimiter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.logger = _BoundedLogger(self.logger, log)
+        self._log = log
+        #: The most bytes that may wait to be sent to one connection.
+        self.max_queued_bytes: int = QUEUED_MESSAGES * self.max_http_buffer_size
+        # sid -> bytes queued since its send queue was last seen empty
+        self._queued: dict[str, int] = {}
         # The drivers' table is shared by every engineio server in the process: copy it
         # before putting the guarded websocket and request reader in, so only this
         # server uses them.
@@ -134,6 +146,52 @@ class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             return await super().handle_request(*args, **kwargs)
         finally:
             current_connection.reset(token)
+
+    async def send_packet(self, sid: str, pkt: Any) -> None:
+        """Queue ``pkt`` for ``sid``, closing the connection if too much is waiting already.
+
+        Bytes are counted as packets are queued, from the last time the queue was
+        seen empty: a client that reads keeps emptying it, one that does not is
+        closed once :attr:`max_queued_bytes` are waiting.
+        """
+        socket = self.sockets.get(sid)
+        if socket is not None:
+            data = pkt.data
+            size = utf8_length(data, self.max_queued_bytes) if isinstance(data, str) else 0
+            if isinstance(data, (bytes, bytearray)):
+                size = len(data)
+            queued = (self._queued.get(sid, 0) if socket.queue.qsize() else 0) + size
+            if queued > self.max_queued_bytes:
+                self._log.log(
+                    logging.WARNING,
+                    f"eio {sid}",
+                    "Closing the connection of Engine.IO session %s: more than %d bytes wait "
+                    "to be sent to it (it does not read)",
+                    sid,
+                    self.max_queued_bytes,
+                )
+                await self.disconnect(sid)  # which drops what is queued (session_ended)
+                return
+            self._queued[sid] = queued
+        await super().send_packet(sid, pkt)
+
+    def session_ended(self, sid: str, socket: Any) -> None:
+        """Drop what still waits to be sent to the session ``sid``, which is ending.
+
+        The writer of a websocket whose peer never reads stays blocked in its
+        current send; the packets queued behind it are freed here instead of when
+        the peer finally closes its socket (engineio queues its CLOSE packet after
+        this). A long-polling GET waiting for packets is answered at once: engineio
+        would hold it, the client's disconnect() and the web server's shutdown until
+        the ping timeout.
+        """
+        self._queued.pop(sid, None)
+        queue = socket.queue
+        while not queue.empty():
+            queue.get_nowait()
+            queue.task_done()
+        if not socket.upgraded:
+            queue.put_nowait(None)
 
     async def disconnect(self, sid: str | None = None) -> None:
         """Close the connection ``sid`` (every connection when ``None``), never waiting.

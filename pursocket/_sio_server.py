@@ -169,11 +169,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         self._pursocket_parked.drop(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
         socket = self.eio.sockets.get(eio_sid)
-        if socket is not None and not socket.upgraded:
-            # A long-polling client that closes its session still has a GET waiting for
-            # packets; engineio would hold it, the client's disconnect() and the web
-            # server's shutdown until the ping timeout. Answer it now.
-            await socket.queue.put(None)
+        if socket is not None:
+            self.eio.session_ended(eio_sid, socket)
 
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         path = namespace or "/"

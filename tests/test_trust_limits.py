@@ -363,3 +363,41 @@ async def test_binary_packets_waiting_on_all_connections_are_bounded_in_bytes(
         await first.close()
         await second.close()
         await bystander.disconnect()
+
+
+async def test_a_client_that_does_not_read_is_closed_and_its_queue_freed(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = forms_server(max_http_buffer_size=100_000)  # at most 1.6 MB queued
+    connected, gone = Inbox(), Inbox()
+    forms = server.namespace("forms")
+    forms.on_connect(connected.put)
+    forms.on_disconnect(lambda conn, reason: gone.put(conn.sid))
+    running = await serve(server)
+    reader = Client(FormsProtocol, reconnection=False)
+    received = Inbox()
+    reader.namespace("forms").on("pushed")(lambda numbers: received.put(len(numbers)))
+    sleeper = await RawSocket.open(running.url)  # never reads what the server sends
+    try:
+        async with reader:
+            await reader.connect(running.url)
+            conns = await connected.wait_for(2)
+            reading = next(c for c in conns if c.sid == reader.namespace("forms").sid)
+            sleeping = next(c for c in conns if c is not reading)
+            eio_sid = server.sio.manager.eio_sid_from_sid(sleeping.sid, "/forms")
+            socket = server.sio.eio.sockets[eio_sid]
+            numbers = list(range(10_000, 22_000))  # 72,001 bytes of JSON
+            for count in range(1, 301):  # 21.6 MB to each, the reader reading each
+                if sleeping.connected:
+                    await sleeping.emit("pushed", numbers)
+                await reading.emit("pushed", numbers)
+                await received.wait_for(count)
+            assert gone.items == [sleeping.sid] and reading.connected
+            assert socket.queue.qsize() == 2  # all dropped but CLOSE and the end marker
+    finally:
+        await sleeper._session.close()  # drops the connection without a close handshake
+    [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
+    assert line == (
+        f"Closing the connection of Engine.IO session {eio_sid}: more than 1600000 bytes "
+        "wait to be sent to it (it does not read)"
+    )

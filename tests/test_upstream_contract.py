@@ -123,6 +123,7 @@ OVERRIDES = [
     (ENGINEIO, async_socket.AsyncSocket, "schedule_ping", "(self)"),
     (ENGINEIO, async_socket.AsyncSocket, "send", "(self, pkt)"),
     (ENGINEIO, async_socket.AsyncSocket, "close", "(self, wait=True, abort=False, reason=None)"),
+    (ENGINEIO, engineio.AsyncServer, "send_packet", "(self, sid, pkt)"),
 ]
 
 
@@ -414,4 +415,16 @@ async def test_engineio_hands_the_websocket_driver_its_sockets_websocket_handler
         "AsyncServer",
         server,
         {"handlers": dict, "max_http_buffer_size": int, "ping_interval": int, "ping_timeout": int},
+    )
+
+
+def test_engineio_sends_through_send_packet_and_a_socket_queue() -> None:
+    # EngineIOServer.send_packet counts the bytes queued for a connection and
+    # session_ended() empties socket.queue: every send must go through send_packet.
+    source = inspect.getsource(engineio.AsyncServer.send)
+    assert "self.send_packet(" in source, review_message(
+        ENGINEIO, "AsyncServer.send", "queue bound", "no longer sends through send_packet"
+    )
+    assert "queue.put(pkt)" in inspect.getsource(async_socket.AsyncSocket.send), review_message(
+        ENGINEIO, "AsyncSocket.send", "queue bound", "no longer queues on socket.queue"
     )
