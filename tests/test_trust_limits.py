@@ -366,21 +366,21 @@ async def test_binary_packets_waiting_on_all_connections_are_bounded_in_bytes(
 
 
 async def test_a_client_that_does_not_read_is_closed_and_its_queue_freed(
-    serve: Any, caplog: pytest.LogCaptureFixture
+    pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = forms_server(max_http_buffer_size=100_000)  # at most 1.6 MB queued
     connected, gone = Inbox(), Inbox()
     forms = server.namespace("forms")
     forms.on_connect(connected.put)
     forms.on_disconnect(lambda conn, reason: gone.put(conn.sid))
-    running = await serve(server)
+    url = await pursocket_serve(server)
     reader = Client(FormsProtocol, reconnection=False)
     received = Inbox()
     reader.namespace("forms").on("pushed")(lambda numbers: received.put(len(numbers)))
-    sleeper = await RawSocket.open(running.url)  # never reads what the server sends
+    sleeper = await RawSocket.open(url)  # never reads what the server sends
     try:
         async with reader:
-            await reader.connect(running.url)
+            await reader.connect(url)
             conns = await connected.wait_for(2)
             reading = next(c for c in conns if c.sid == reader.namespace("forms").sid)
             sleeping = next(c for c in conns if c is not reading)
