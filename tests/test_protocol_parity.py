@@ -24,11 +24,11 @@ from pursocket.exports import export
 DEFINITIONS = """
 import enum
 from datetime import datetime
-from typing import Annotated, Generic, Literal, Optional, TypedDict, TypeVar, Union
+from typing import Annotated, Generic, Literal, Optional, TypeVar, Union
 
 import annotated_types
 import msgspec
-from typing_extensions import NotRequired, ReadOnly, Required, TypeAlias
+from typing_extensions import NotRequired, ReadOnly, Required, TypeAlias, TypedDict
 
 from pursocket import Call, Msg
 
@@ -72,7 +72,8 @@ class Oval(TypedDict):
 
 class Tree(TypedDict):
     label: str
-    children: list["Tree"]
+    # The whole annotation quoted: Python 3.10 leaves a string inside list[...] as is.
+    children: "list[Tree]"
 
 
 class Ping(TypedDict):

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Generic, Literal, TypeAlias, TypedDict, TypeV
 import annotated_types
 import msgspec
 import pytest
-from typing_extensions import NotRequired, TypeAliasType
+# typing_extensions' TypedDict: a generic one needs it on Python 3.10.
+from typing_extensions import NotRequired, TypeAliasType, TypedDict
 
 from pursocket import Call, Msg, read_protocol
 from pursocket.exports import export
