@@ -6,11 +6,12 @@ path of the offending value.
 """
 
 import json
-from typing import Annotated, Any, Generic, Literal, TypeAlias, TypedDict, TypeVar, Union
+from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar, Union
 
 import annotated_types
 import msgspec
 import pytest
+
 # typing_extensions' TypedDict: a generic one needs it on Python 3.10.
 from typing_extensions import NotRequired, TypeAliasType, TypedDict
 
