@@ -104,6 +104,9 @@ bench: $(STAMP) $(NPM_STAMP)
 	$(PY) bench/rooms.py --trials 10
 	$(PY) bench/validation.py
 	$(PY) bench/soak.py
+	$(PY) bench/hostile.py digits
+	$(PY) bench/hostile.py flood
+	$(PY) bench/hostile.py flood --max-in-flight 1000000000
 	$(PY) bench/mypy_scale.py --repeat 7
 
 # The runtime tests against the newest python-socketio and python-engineio on PyPI
