@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypedDict
 
+import attrs
 import pytest
 
 import pursocket
 from pursocket import Msg, read_protocol
 from pursocket.exports import ExportError
 from pursocket.exports.python_api import class_names, render_python_api
-from pursocket.testing import ServeFixture
+from pursocket.testing import RecordingClient, ServeFixture
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "typecheck_tests"
@@ -102,10 +103,11 @@ def test_export_writes_the_module(tmp_path: Path) -> None:
 )
 def test_class_names_are_the_namespace_key_in_pascal_case(namespace: str, prefix: str) -> None:
     names = class_names(namespace)
-    assert (names.server_namespace, names.client_namespace, names.connection) == (
+    assert attrs.astuple(names) == (
         f"{prefix}ServerNamespace",
         f"{prefix}ClientNamespace",
         f"{prefix}Connection",
+        f"{prefix}TestClient",
     )
 
 
@@ -215,6 +217,29 @@ def test_at_run_time_the_names_are_pursocket_objects() -> None:
     client = api.Client(reconnection=False)
     assert isinstance(client, pursocket.Client)
     assert type(client.namespace("game-room")) is pursocket.ClientNamespace
+    assert api.LobbyTestClient is RecordingClient
+    with pytest.raises(AttributeError) as raised:
+        api.LobbyTestClientt  # noqa: B018
+    assert (
+        str(raised.value) == "module 'typed_app.protocol_api' has no attribute 'LobbyTestClientt'"
+    )
+
+
+def test_importing_the_module_leaves_the_test_toolkit_and_uvicorn_unimported() -> None:
+    """An app that does not test imports the generated module without uvicorn."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, typed_app.protocol_api as api; api.Server(); api.Client(); "
+            "print(sorted(m for m in ('pursocket.testing', 'uvicorn') if m in sys.modules))",
+        ],
+        cwd=APPS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.stdout, result.stderr) == ("[]\n", "")
 
 
 async def test_a_generated_server_and_client_talk_over_a_real_socket(
@@ -238,6 +263,34 @@ async def test_a_generated_server_and_client_talk_over_a_real_socket(
         await client.connect(url)
         assert await c_lobby.call("join", {"name": "Alice"}) == {"success": True}
     assert seen == ["Alice"]
+
+
+async def test_the_generated_connect_yields_a_recording_test_client(
+    pursocket_serve: ServeFixture,
+) -> None:
+    from typed_app import protocol_api as api
+    from typed_app.protocol import ChatMessage, JoinResult
+
+    server = api.Server()
+    lobby = server.namespace("lobby")
+
+    @lobby.on("chat")
+    async def chat(conn: api.LobbyConnection, msg: ChatMessage) -> None:
+        confirmed = await conn.call("confirm", msg)
+        await conn.emit("userCount", {"count": 1 if confirmed["success"] else 0})
+
+    url = await pursocket_serve(server)
+    async with api.connect(url, "lobby", auth={"token": "secret"}) as alice:
+        assert type(alice) is RecordingClient
+
+        @alice.on_call("confirm")
+        def confirm(request: ChatMessage) -> JoinResult:
+            return {"success": request["text"] == "hi"}
+
+        await alice.emit("chat", {"text": "hi"})
+        assert await alice.next("userCount", timeout=5.0) == {"count": 1}
+        await alice.nothing_more("userCount")
+        assert alice.received("userCount") == [{"count": 1}]
 
 
 # -- three type checkers ----------------------------------------------------------

@@ -20,11 +20,13 @@ import pursocket
 from examples.chat.protocol import ChatProtocol
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
+    from contextlib import AbstractAsyncContextManager
     from typing import Any, ClassVar, Literal, TypeVar, overload
 
     from typing_extensions import Never, Self
 
+    import pursocket.testing
     from pursocket import DisconnectReason, InvalidInput
     from examples.chat.protocol import ChatLine, JoinOutcome, NicknameAuth, NoArguments, Outcome, Presence, RoomList, RoomRequest, SayRequest
 
@@ -35,6 +37,7 @@ __all__ = [
     "ChatServerNamespace",
     "Client",
     "Server",
+    "connect",
 ]
 
 
@@ -199,10 +202,78 @@ if TYPE_CHECKING:
         async def call(self, event: str, payload: Any, *, timeout: float = 5.0) -> Any:
             """Call the server; its validated response."""
             ...
+
+
+    class ChatTestClient(pursocket.testing.RecordingClient[ChatProtocol, Literal["chat"]]):
+        """A recording test client of namespace "chat" (/chat), from :func:`connect`."""
+
+        __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        async def emit(self, event: Literal["say"], payload: SayRequest) -> None:
+            """Send the c2s Msg ``event`` to the server."""
+            ...
+
+        @overload
+        async def call(self, event: Literal["listRooms"], payload: NoArguments, *, timeout: float = ...) -> RoomList: ...
+        @overload
+        async def call(self, event: Literal["joinRoom"], payload: RoomRequest, *, timeout: float = ...) -> JoinOutcome: ...
+        @overload
+        async def call(self, event: Literal["leaveRoom"], payload: RoomRequest, *, timeout: float = ...) -> Outcome: ...
+        async def call(self, event: str, payload: Any, *, timeout: float = ...) -> Any:
+            """Call the server; its validated response."""
+            ...
+
+        @overload
+        async def next(self, event: Literal["message"], *, timeout: float = ...) -> ChatLine: ...
+        @overload
+        async def next(self, event: Literal["joined"], *, timeout: float = ...) -> Presence: ...
+        @overload
+        async def next(self, event: Literal["left"], *, timeout: float = ...) -> Presence: ...
+        async def next(self, event: str, *, timeout: float = ...) -> Any:
+            """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
+            ...
+
+        @overload
+        def received(self, event: Literal["message"]) -> list[ChatLine]: ...
+        @overload
+        def received(self, event: Literal["joined"]) -> list[Presence]: ...
+        @overload
+        def received(self, event: Literal["left"]) -> list[Presence]: ...
+        def received(self, event: str) -> list[Any]:
+            """Every ``event`` Msg the server has sent so far, in arrival order."""
+            ...
+
+        @overload
+        async def nothing_more(self, event: Literal["message"], *, timeout: float = ...) -> None: ...
+        @overload
+        async def nothing_more(self, event: Literal["joined"], *, timeout: float = ...) -> None: ...
+        @overload
+        async def nothing_more(self, event: Literal["left"], *, timeout: float = ...) -> None: ...
+        async def nothing_more(self, event: str, *, timeout: float = ...) -> None:
+            """Assert, by a round trip through the server, that no more ``event`` arrived."""
+            ...
+
+        def answer(self, event: Never, response: object) -> None:
+            """No Call can arrive this way: the protocol declares none."""
+            ...
+
+        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
+            """No event can be handled this way: the protocol declares none."""
+            ...
 else:
     ChatConnection = pursocket.Connection
     ChatServerNamespace = pursocket.ServerNamespace
     ChatClientNamespace = pursocket.ClientNamespace
+
+
+    def __getattr__(name: str) -> object:
+        # The test clients are pursocket.testing's, imported when first used: it
+        # needs uvicorn, which an app that does not test may not have.
+        if name in {"ChatTestClient"}:
+            from pursocket.testing import RecordingClient
+
+            return RecordingClient
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Server(pursocket.Server[ChatProtocol]):
@@ -263,3 +334,17 @@ class Client(pursocket.Client[ChatProtocol]):
         async def __aenter__(self) -> Self:
             """``async with Client() as client:`` disconnects on exit."""
             ...
+
+
+if TYPE_CHECKING:
+
+    def connect(url: str, namespace: Literal["chat"], *, auth: NicknameAuth = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[ChatTestClient]:
+        """Connect a test client to namespace ``chat``."""
+        ...
+else:
+
+    def connect(url: str, namespace: str, **options: Any) -> Any:
+        """``pursocket.testing.connect(ChatProtocol, url, namespace, ...)``: a recording test client of ``namespace``."""
+        from pursocket.testing import connect as connect_test_client
+
+        return connect_test_client(ChatProtocol, url, namespace, **options)

@@ -60,7 +60,8 @@ _FunctionSigHook = Callable[[FunctionSigContext], FunctionLike]
 _AttributeHook = Callable[[AttributeContext], Type]
 
 
-#: The classes users may subclass; the decorator protocols are pursocket's own.
+#: The classes users (and the generated typed API) may subclass; the decorator protocols
+#: are pursocket's own.
 _SUBCLASSABLE: Final = frozenset(
     {
         fullnames.SERVER,
@@ -68,6 +69,7 @@ _SUBCLASSABLE: Final = frozenset(
         fullnames.CONNECTION,
         fullnames.CLIENT,
         fullnames.CLIENT_NAMESPACE,
+        fullnames.RECORDING_CLIENT,
     }
 )
 

@@ -53,6 +53,10 @@ CHECKED_METHODS: Final = frozenset(
         "on_connect",
         "on_disconnect",
         "on_invalid",
+        "next",
+        "received",
+        "nothing_more",
+        "answer",
     }
 )
 

@@ -6,11 +6,15 @@ typing: per namespace a ``<Name>ServerNamespace``, ``<Name>ClientNamespace`` and
 ``<Name>Connection`` whose sending and registering methods are ``Literal``-keyed
 overloads (one overload set per namespace and method, so checking time grows with
 call sites, not with the protocol), plus ``Server`` and ``Client`` bound to the
-protocol. Every checker reads them without a plugin.
+protocol; and for tests a ``<Name>TestClient`` per namespace, which the module's
+``connect(url, namespace)`` yields. Every checker reads them without a plugin.
 
 At run time the namespace classes are pursocket's own classes (the typed ones exist
 only under ``TYPE_CHECKING``) and ``Server``/``Client`` are subclasses whose only
-addition is passing the protocol: nothing wraps a send or a handler.
+addition is passing the protocol: nothing wraps a send or a handler. ``connect`` is
+``pursocket.testing.connect`` with the protocol bound, and a test client class is
+``pursocket.testing.RecordingClient``; both import pursocket.testing (and so uvicorn)
+only when used.
 
 The typed classes narrow pursocket's permissive methods (``emit(event: str, ...)``),
 which both checkers call an incompatible override; the module turns exactly that
@@ -57,10 +61,12 @@ class NamespaceClassNames:
     server_namespace: str
     client_namespace: str
     connection: str
+    test_client: str
 
 
 def class_names(namespace: str) -> NamespaceClassNames:
-    """``lobby`` -> ``LobbyServerNamespace``, ``LobbyClientNamespace``, ``LobbyConnection``.
+    """``lobby`` -> ``LobbyServerNamespace``, ``LobbyClientNamespace``, ``LobbyConnection``,
+    ``LobbyTestClient``.
 
     The prefix is the namespace key in PascalCase (``game-room`` -> ``GameRoom``,
     ``/`` -> ``Root``); a key starting with a digit gets ``Namespace`` in front
@@ -78,7 +84,10 @@ def class_names(namespace: str) -> NamespaceClassNames:
             f"generated classes after; rename it (e.g. to a word)"
         )
     return NamespaceClassNames(
-        f"{prefix}ServerNamespace", f"{prefix}ClientNamespace", f"{prefix}Connection"
+        f"{prefix}ServerNamespace",
+        f"{prefix}ClientNamespace",
+        f"{prefix}Connection",
+        f"{prefix}TestClient",
     )
 
 
@@ -106,6 +115,7 @@ class _Module:
         self.reserved = {
             "Server",
             "Client",
+            "connect",
             "pursocket",
             *(name for names in self.names.values() for name in attrs.astuple(names)),
         }
@@ -114,19 +124,30 @@ class _Module:
         self.runtime_imports: dict[tuple[str, str], str] = {}
         self.typing_names: set[str] = set()
         self.handler_typevars: list[tuple[str, str]] = []
+        # (stem, bound) -> the TypeVar already written for it.
+        self.shared_typevars: dict[tuple[str, str], str] = {}
         self.protocol = self._import_user_object(model.protocol, model.name, runtime=True)
 
     def render(self) -> str:
         typed = [self._typed_namespace(spec) for spec in self.model.namespaces.values()]
-        connections = [connection for connection, _, _ in typed]
-        handles = [handle for _, server, client in typed for handle in (server, client)]
+        connections = [connection for connection, _, _, _ in typed]
+        handles = [handle for _, *handles in typed for handle in handles]
         server = self._server()
         client = self._client()
+        connect = self._connect()
+        # The test clients stay out of ``import *``: they are pursocket.testing's, which
+        # needs uvicorn, and an app that does not test should not import it.
         exported = sorted(
             [
                 "Server",
                 "Client",
-                *(n for names in self.names.values() for n in attrs.astuple(names)),
+                "connect",
+                *(
+                    name
+                    for names in self.names.values()
+                    for name in attrs.astuple(names)
+                    if name != names.test_client
+                ),
             ]
         )
         module, qualname = _where(self.model.protocol, self.model.name)
@@ -150,6 +171,7 @@ class _Module:
             + _indent(self._runtime_aliases()),
             server,
             client,
+            connect,
         ]
         return "\n\n".join(part.rstrip("\n") + "\n" for part in parts).replace("\n\n\n\n", "\n\n\n")
 
@@ -183,7 +205,7 @@ class _Module:
         lines += ["from typing import TYPE_CHECKING", "", "import pursocket"]
         lines += _from_imports(self.runtime_imports)
         lines += ["", "if TYPE_CHECKING:"]
-        collections = sorted(self.typing_names & {"Awaitable", "Callable", "Coroutine"})
+        collections = sorted(self.typing_names & {"Awaitable", "Callable", "Coroutine", "Mapping"})
         typing_only = sorted(
             {"Any", "ClassVar", "Literal"} | (self.typing_names & {"TypeVar", "overload"})
         )
@@ -191,12 +213,15 @@ class _Module:
         body: list[str] = []
         if collections:
             body.append(f"from collections.abc import {', '.join(collections)}")
+        if "AbstractAsyncContextManager" in self.typing_names:
+            body.append("from contextlib import AbstractAsyncContextManager")
         if typing_only:
             body.append(f"from typing import {', '.join(typing_only)}")
         if body:
             body.append("")
         if extensions:
             body += [f"from typing_extensions import {', '.join(extensions)}", ""]
+        body.append("import pursocket.testing")
         body.append("from pursocket import DisconnectReason, InvalidInput")
         body += _from_imports(self.user_imports)
         lines += ["    " + line if line else "" for line in body]
@@ -236,6 +261,11 @@ class _Module:
     # -- typed classes ---------------------------------------------------------------
 
     def _handler_typevar(self, stem: str, bound: str) -> str:
+        """A TypeVar bound to ``bound`` (the same one for the same stem and bound: the
+        test client's ``on_call`` shares the client namespace's)."""
+        known = self.shared_typevars.get((stem, bound))
+        if known is not None:
+            return known
         name = f"_{stem}HandlerT"
         taken = {existing for existing, _ in self.handler_typevars}
         counter = 1
@@ -243,10 +273,11 @@ class _Module:
             counter += 1
             name = f"_{stem}{counter}HandlerT"
         self.handler_typevars.append((name, bound))
+        self.shared_typevars[stem, bound] = name
         self.typing_names.add("TypeVar")
         return name
 
-    def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str]:
+    def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str, str]:
         names = self.names[spec.name]
         self.typing_names.add("ClassVar")
         marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
@@ -260,7 +291,9 @@ class _Module:
             *self._senders(
                 "emit", s2c, EventKind.MSG, "", "None", "Send the s2c Msg ``event`` to this client."
             ),
-            *self._callers(s2c, DEFAULT_CALL_TIMEOUT, "Call this client; its validated response."),
+            *self._callers(
+                s2c, repr(DEFAULT_CALL_TIMEOUT), "Call this client; its validated response."
+            ),
             *self._senders(
                 "broadcast_except_sender",
                 s2c,
@@ -329,7 +362,9 @@ class _Module:
             *self._senders(
                 "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
             ),
-            *self._callers(c2s, DEFAULT_CALL_TIMEOUT, "Call the server; its validated response."),
+            *self._callers(
+                c2s, repr(DEFAULT_CALL_TIMEOUT), "Call the server; its validated response."
+            ),
         ]
         client_namespace = _class(
             names.client_namespace,
@@ -337,7 +372,53 @@ class _Module:
             f"The client's side of {where}.",
             [marker, *client_methods],
         )
-        return connection, server_namespace, client_namespace
+        return connection, server_namespace, client_namespace, self._test_client(spec)
+
+    def _test_client(self, spec: NamespaceSpec) -> str:
+        """``<Name>TestClient``: pursocket.testing's recording client of this namespace."""
+        names = self.names[spec.name]
+        c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
+        # pursocket.testing's own defaults (it cannot be imported here: it needs uvicorn).
+        methods = [
+            *self._senders(
+                "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
+            ),
+            *self._callers(c2s, "...", "Call the server; its validated response."),
+            *self._readers(
+                "async def next",
+                s2c,
+                ", *, timeout: float = ...",
+                "{payload}",
+                "object",
+                "The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``.",
+            ),
+            *self._readers(
+                "def received",
+                s2c,
+                "",
+                "list[{payload}]",
+                "list[object]",
+                "Every ``event`` Msg the server has sent so far, in arrival order.",
+            ),
+            *self._readers(
+                "async def nothing_more",
+                s2c,
+                ", *, timeout: float = ...",
+                "None",
+                "None",
+                "Assert, by a round trip through the server, that no more ``event`` arrived.",
+            ),
+            *self._answers(s2c),
+            *self._registrars(names, s2c, EventKind.CALL, None, "client"),
+        ]
+        self.typing_names.add("ClassVar")
+        return _class(
+            names.test_client,
+            f"pursocket.testing.RecordingClient[{self.protocol}, Literal[{_literal(spec.name)}]]",
+            f'A recording test client of namespace "{spec.name}" ({spec.path}), '
+            f"from :func:`connect`.",
+            [f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n", *methods],
+        )
 
     def _events(self, events: Mapping[str, EventSpec], kind: EventKind) -> list[EventSpec]:
         return [spec for spec in events.values() if spec.kind is kind]
@@ -387,26 +468,75 @@ class _Module:
         )
         return self._overloads(signatures, fallback, implementation)
 
-    def _callers(self, events: Mapping[str, EventSpec], timeout: float, doc: str) -> list[str]:
+    def _callers(self, events: Mapping[str, EventSpec], timeout: str, doc: str) -> list[str]:
         signatures = [
             f"async def call(self, event: Literal[{_literal(spec.name)}], "
-            f"payload: {self.annotation(spec.payload_type)}, *, timeout: float = {timeout!r}) "
+            f"payload: {self.annotation(spec.payload_type)}, *, timeout: float = {timeout}) "
             f"-> {self.annotation(spec.response_type)}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
             for spec in self._events(events, EventKind.CALL)
         ]
         fallback = (
-            f"async def call(self, event: Never, payload: object, *, timeout: float = {timeout!r}) "
+            f"async def call(self, event: Never, payload: object, *, timeout: float = {timeout}) "
             f"-> object:\n"
             f'    """No Call can be made this way: the protocol declares none."""\n'
             f"    ...\n"
         )
         implementation = (
-            f"async def call(self, event: str, payload: Any, *, timeout: float = {timeout!r}) "
+            f"async def call(self, event: str, payload: Any, *, timeout: float = {timeout}) "
             f"-> Any:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
+        )
+        return self._overloads(signatures, fallback, implementation)
+
+    def _readers(
+        self,
+        method: str,
+        events: Mapping[str, EventSpec],
+        trailing: str,
+        returns: str,
+        returns_for_none: str,
+        doc: str,
+    ) -> list[str]:
+        """A test client's ``method`` reading s2c Msgs: ``returns`` formatted with the payload."""
+        signatures = [
+            f"{method}(self, event: Literal[{_literal(spec.name)}]{trailing}) "
+            f"-> {returns.format(payload=self.annotation(spec.payload_type))}:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+            for spec in self._events(events, EventKind.MSG)
+        ]
+        fallback = (
+            f"{method}(self, event: Never{trailing}) -> {returns_for_none}:\n"
+            f'    """No Msg can arrive this way: the protocol declares none."""\n'
+            f"    ...\n"
+        )
+        implementation = (
+            f"{method}(self, event: str{trailing}) -> {returns.format(payload='Any')}:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+        )
+        return self._overloads(signatures, fallback, implementation)
+
+    def _answers(self, events: Mapping[str, EventSpec]) -> list[str]:
+        """A test client's ``answer``: a canned response to each s2c Call."""
+        doc = "Answer every server Call ``event`` from now on with ``response``."
+        signatures = [
+            f"def answer(self, event: Literal[{_literal(spec.name)}], "
+            f"response: {self.annotation(spec.response_type)}) -> None:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+            for spec in self._events(events, EventKind.CALL)
+        ]
+        fallback = (
+            "def answer(self, event: Never, response: object) -> None:\n"
+            '    """No Call can arrive this way: the protocol declares none."""\n'
+            "    ...\n"
+        )
+        implementation = (
+            f'def answer(self, event: str, response: Any) -> None:\n    """{doc}"""\n    ...\n'
         )
         return self._overloads(signatures, fallback, implementation)
 
@@ -478,7 +608,55 @@ class _Module:
                 f"{names.server_namespace} = pursocket.ServerNamespace",
                 f"{names.client_namespace} = pursocket.ClientNamespace",
             ]
+        test_clients = ", ".join(f'"{names.test_client}"' for names in self.names.values())
+        lines += [
+            "",
+            "",
+            "def __getattr__(name: str) -> object:",
+            "    # The test clients are pursocket.testing's, imported when first used: it",
+            "    # needs uvicorn, which an app that does not test may not have.",
+            f"    if name in {{{test_clients}}}:",
+            "        from pursocket.testing import RecordingClient",
+            "",
+            "        return RecordingClient",
+            '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+        ]
         return "\n".join(lines) + "\n"
+
+    def _connect(self) -> str:
+        """``connect(url, namespace)``: pursocket.testing's ``connect`` with the protocol bound."""
+        self.typing_names |= {"Mapping", "AbstractAsyncContextManager"}
+        options = (
+            "headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., "
+            "wait_timeout: float = ..."
+        )
+        signatures = [
+            f"def connect(url: str, namespace: Literal[{_literal(name)}]"
+            f"{self._auth_parameter(name, True)}, {options}) "
+            f"-> AbstractAsyncContextManager[{names.test_client}]:\n"
+            f'    """Connect a test client to namespace ``{name}``."""\n'
+            f"    ...\n"
+            for name, names in self.names.items()
+        ]
+        doc = (
+            f"``pursocket.testing.connect({self.model.name}, url, namespace, ...)``: "
+            f"a recording test client of ``namespace``."
+        )
+        implementation = (
+            f"def connect(url: str, namespace: str, *, auth: Any = ..., {options}) "
+            f"-> AbstractAsyncContextManager[Any]:\n"
+            f'    """{doc}"""\n'
+            f"    ...\n"
+        )
+        runtime = (
+            "def connect(url: str, namespace: str, **options: Any) -> Any:\n"
+            f'    """{doc}"""\n'
+            "    from pursocket.testing import connect as connect_test_client\n"
+            "\n"
+            f"    return connect_test_client({self.protocol}, url, namespace, **options)\n"
+        )
+        typed = "\n".join(self._overloads(signatures, "", implementation))
+        return f"if TYPE_CHECKING:\n\n{_indent(typed)}else:\n\n{_indent(runtime)}"
 
     # -- Server and Client -----------------------------------------------------------
 
@@ -581,6 +759,8 @@ _TYPING_NAMES = frozenset(
         "Self",
         "TypeVar",
         "overload",
+        "Mapping",
+        "AbstractAsyncContextManager",
         "annotations",
         "DisconnectReason",
         "InvalidInput",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pursocket
 from pursocket import DisconnectReason, InvalidInput
+from pursocket.testing import RecordingClient
 from typed_app import protocol_api as api
 from typed_app.protocol import (
     ApiProtocol,
@@ -170,3 +171,33 @@ async def visit(url: str) -> bool:
         await c_game.emit("fire", point)
         pong = await c_root.call("ping", None)
         return result["success"] and shape is None and pong == "pong"
+
+
+def takes_recording_client(tester: RecordingClient[ApiProtocol, Any]) -> None:
+    """Code typed with pursocket.testing's class accepts the generated test clients."""
+
+
+async def a_test(url: str) -> None:
+    async with (
+        api.connect(url, "lobby", auth={"token": "t"}, wait_timeout=2.0) as alice,
+        api.connect(url, "game-room") as bob,
+        api.connect(url, "/", transports=["polling"]) as pinger,
+    ):
+        typed: api.LobbyTestClient = alice
+        takes_recording_client(typed)
+        await alice.emit("chat", {"text": "hi"})
+        joined: JoinResult = await alice.call("join", {"name": "Alice"}, timeout=1.0)
+        update: UserCount = await alice.next("userCount", timeout=1.0)
+        updates: list[UserCount] = alice.received("userCount")
+        await alice.nothing_more("userCount", timeout=1.0)
+        alice.answer("confirm", {"success": joined["success"]})
+
+        @alice.on_call("confirm")
+        async def confirm_in_test(request: ChatMessage) -> JoinResult:
+            return {"success": request["text"] != ""}
+
+        hit: Point = await bob.next("hit")
+        await bob.emit("fire", hit)
+        await bob.next("over")
+        pong: str = await pinger.call("ping", None)
+        print(update["count"], len(updates), pong)

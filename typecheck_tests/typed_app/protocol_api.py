@@ -20,11 +20,13 @@ import pursocket
 from typed_app.protocol import ApiProtocol
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
+    from contextlib import AbstractAsyncContextManager
     from typing import Any, ClassVar, Literal, TypeVar, overload
 
     from typing_extensions import Never, Self
 
+    import pursocket.testing
     from pursocket import DisconnectReason, InvalidInput
     from typed_app.protocol import ChatMessage, JoinRequest, JoinResult, LobbyAuth, Point, Shape, Tree, UserCount
 
@@ -41,6 +43,7 @@ __all__ = [
     "RootConnection",
     "RootServerNamespace",
     "Server",
+    "connect",
 ]
 
 
@@ -316,6 +319,76 @@ if TYPE_CHECKING:
             ...
 
 
+    class LobbyTestClient(pursocket.testing.RecordingClient[ApiProtocol, Literal["lobby"]]):
+        """A recording test client of namespace "lobby" (/lobby), from :func:`connect`."""
+
+        __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        @overload
+        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None: ...
+        @overload
+        async def emit(self, event: Literal["text"], payload: str) -> None: ...
+        @overload
+        async def emit(self, event: Literal["number"], payload: int) -> None: ...
+        @overload
+        async def emit(self, event: Literal["real"], payload: float) -> None: ...
+        @overload
+        async def emit(self, event: Literal["flag"], payload: bool) -> None: ...
+        @overload
+        async def emit(self, event: Literal["nothing"], payload: None) -> None: ...
+        @overload
+        async def emit(self, event: Literal["blob"], payload: bytes) -> None: ...
+        @overload
+        async def emit(self, event: Literal["anything"], payload: Any) -> None: ...
+        @overload
+        async def emit(self, event: Literal["choice"], payload: Literal["a", "b", 3, True, None]) -> None: ...
+        @overload
+        async def emit(self, event: Literal["maybe"], payload: int | None) -> None: ...
+        @overload
+        async def emit(self, event: Literal["either"], payload: int | str) -> None: ...
+        @overload
+        async def emit(self, event: Literal["pipe_union"], payload: int | str | None) -> None: ...
+        @overload
+        async def emit(self, event: Literal["shapes"], payload: list[Shape]) -> None: ...
+        @overload
+        async def emit(self, event: Literal["by_name"], payload: dict[str, Point]) -> None: ...
+        @overload
+        async def emit(self, event: Literal["tree"], payload: Tree) -> None: ...
+        async def emit(self, event: str, payload: Any) -> None:
+            """Send the c2s Msg ``event`` to the server."""
+            ...
+
+        @overload
+        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = ...) -> JoinResult: ...
+        @overload
+        async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = ...) -> Point: ...
+        @overload
+        async def call(self, event: Literal["lookup"], payload: str, *, timeout: float = ...) -> Shape | None: ...
+        async def call(self, event: str, payload: Any, *, timeout: float = ...) -> Any:
+            """Call the server; its validated response."""
+            ...
+
+        async def next(self, event: Literal["userCount"], *, timeout: float = ...) -> UserCount:
+            """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
+            ...
+
+        def received(self, event: Literal["userCount"]) -> list[UserCount]:
+            """Every ``event`` Msg the server has sent so far, in arrival order."""
+            ...
+
+        async def nothing_more(self, event: Literal["userCount"], *, timeout: float = ...) -> None:
+            """Assert, by a round trip through the server, that no more ``event`` arrived."""
+            ...
+
+        def answer(self, event: Literal["confirm"], response: JoinResult) -> None:
+            """Answer every server Call ``event`` from now on with ``response``."""
+            ...
+
+        def on_call(self, event: Literal["confirm"]) -> Callable[[_LobbyClientConfirmHandlerT], _LobbyClientConfirmHandlerT]:
+            """Decorator: the handler answering Call ``confirm``, returned unchanged."""
+            ...
+
+
     class GameRoomServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["game-room"]]):
         """The server's side of namespace "game-room" (/game-room)."""
 
@@ -400,6 +473,52 @@ if TYPE_CHECKING:
             ...
 
 
+    class GameRoomTestClient(pursocket.testing.RecordingClient[ApiProtocol, Literal["game-room"]]):
+        """A recording test client of namespace "game-room" (/game-room), from :func:`connect`."""
+
+        __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        async def emit(self, event: Literal["fire"], payload: Point) -> None:
+            """Send the c2s Msg ``event`` to the server."""
+            ...
+
+        async def call(self, event: Never, payload: object, *, timeout: float = ...) -> object:
+            """No Call can be made this way: the protocol declares none."""
+            ...
+
+        @overload
+        async def next(self, event: Literal["hit"], *, timeout: float = ...) -> Point: ...
+        @overload
+        async def next(self, event: Literal["over"], *, timeout: float = ...) -> None: ...
+        async def next(self, event: str, *, timeout: float = ...) -> Any:
+            """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
+            ...
+
+        @overload
+        def received(self, event: Literal["hit"]) -> list[Point]: ...
+        @overload
+        def received(self, event: Literal["over"]) -> list[None]: ...
+        def received(self, event: str) -> list[Any]:
+            """Every ``event`` Msg the server has sent so far, in arrival order."""
+            ...
+
+        @overload
+        async def nothing_more(self, event: Literal["hit"], *, timeout: float = ...) -> None: ...
+        @overload
+        async def nothing_more(self, event: Literal["over"], *, timeout: float = ...) -> None: ...
+        async def nothing_more(self, event: str, *, timeout: float = ...) -> None:
+            """Assert, by a round trip through the server, that no more ``event`` arrived."""
+            ...
+
+        def answer(self, event: Never, response: object) -> None:
+            """No Call can arrive this way: the protocol declares none."""
+            ...
+
+        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
+            """No event can be handled this way: the protocol declares none."""
+            ...
+
+
     class RootServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["/"]]):
         """The server's side of namespace "/" (/)."""
 
@@ -470,6 +589,40 @@ if TYPE_CHECKING:
         async def call(self, event: Literal["ping"], payload: None, *, timeout: float = 5.0) -> str:
             """Call the server; its validated response."""
             ...
+
+
+    class RootTestClient(pursocket.testing.RecordingClient[ApiProtocol, Literal["/"]]):
+        """A recording test client of namespace "/" (/), from :func:`connect`."""
+
+        __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        async def emit(self, event: Never, payload: object) -> None:
+            """No event can be sent this way: the protocol declares none."""
+            ...
+
+        async def call(self, event: Literal["ping"], payload: None, *, timeout: float = ...) -> str:
+            """Call the server; its validated response."""
+            ...
+
+        async def next(self, event: Never, *, timeout: float = ...) -> object:
+            """No Msg can arrive this way: the protocol declares none."""
+            ...
+
+        def received(self, event: Never) -> list[object]:
+            """No Msg can arrive this way: the protocol declares none."""
+            ...
+
+        async def nothing_more(self, event: Never, *, timeout: float = ...) -> None:
+            """No Msg can arrive this way: the protocol declares none."""
+            ...
+
+        def answer(self, event: Never, response: object) -> None:
+            """No Call can arrive this way: the protocol declares none."""
+            ...
+
+        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
+            """No event can be handled this way: the protocol declares none."""
+            ...
 else:
     LobbyConnection = pursocket.Connection
     LobbyServerNamespace = pursocket.ServerNamespace
@@ -480,6 +633,16 @@ else:
     RootConnection = pursocket.Connection
     RootServerNamespace = pursocket.ServerNamespace
     RootClientNamespace = pursocket.ClientNamespace
+
+
+    def __getattr__(name: str) -> object:
+        # The test clients are pursocket.testing's, imported when first used: it
+        # needs uvicorn, which an app that does not test may not have.
+        if name in {"LobbyTestClient", "GameRoomTestClient", "RootTestClient"}:
+            from pursocket.testing import RecordingClient
+
+            return RecordingClient
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Server(pursocket.Server[ApiProtocol]):
@@ -552,3 +715,23 @@ class Client(pursocket.Client[ApiProtocol]):
         async def __aenter__(self) -> Self:
             """``async with Client() as client:`` disconnects on exit."""
             ...
+
+
+if TYPE_CHECKING:
+
+    @overload
+    def connect(url: str, namespace: Literal["lobby"], *, auth: LobbyAuth = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[LobbyTestClient]: ...
+    @overload
+    def connect(url: str, namespace: Literal["game-room"], *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[GameRoomTestClient]: ...
+    @overload
+    def connect(url: str, namespace: Literal["/"], *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[RootTestClient]: ...
+    def connect(url: str, namespace: str, *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[Any]:
+        """``pursocket.testing.connect(ApiProtocol, url, namespace, ...)``: a recording test client of ``namespace``."""
+        ...
+else:
+
+    def connect(url: str, namespace: str, **options: Any) -> Any:
+        """``pursocket.testing.connect(ApiProtocol, url, namespace, ...)``: a recording test client of ``namespace``."""
+        from pursocket.testing import connect as connect_test_client
+
+        return connect_test_client(ApiProtocol, url, namespace, **options)

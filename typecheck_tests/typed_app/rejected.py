@@ -159,3 +159,30 @@ async def client_sends(point: Point) -> None:
 
 @lobby.on("chat")  # E decorator form: payload type
 def decorated(conn: api.LobbyConnection, msg: UserCount) -> None: ...
+
+
+async def a_test(url: str) -> None:
+    async with (
+        api.connect(url, "lobby", auth={"token": "t"}) as alice,
+        api.connect(url, "/") as pinger,
+    ):
+        await alice.emit("chta", {"text": "hi"})  # E unknown event
+        await alice.emit("chat", {"text": 1})  # E wrong value type
+        await alice.emit("join", {"name": "x"})  # E a Call sent with emit()
+        await alice.call("chat", {"text": "hi"})  # E a Msg sent with call()
+        await alice.call("join", {"nam": "x"})  # E wrong request
+        await alice.next("chat")  # E a client-to-server event
+        await alice.next("confirm")  # E a Call read with next()
+        alice.received("userCont")  # E unknown event
+        wrong: ChatMessage = await alice.next("userCount")  # E the payload is a UserCount
+        print(wrong)
+        counts: list[ChatMessage] = alice.received("userCount")  # E a list of UserCount
+        print(counts)
+        await alice.nothing_more("join")  # E a client-to-server Call
+        alice.answer("confirm", {"succes": True})  # E wrong response
+        alice.answer("userCount", {"count": 1})  # E a Msg answered
+        alice.on_call("confirm")(client_confirm)  # E wrong response
+        await pinger.next("anything")  # E no server-to-client events at all
+        pinger.answer("ping", "pong")  # E no server-to-client Call at all
+    api.connect(url, "lobbby")  # E unknown namespace
+    api.connect(url, "lobby", auth={"tokn": "x"})  # E not the declared auth
