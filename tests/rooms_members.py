@@ -4,6 +4,11 @@ Non-delivery is proven with barriers, never with sleeps: whoever broadcasts to a
 room then broadcasts a ``barrier`` to the whole namespace. Packets to one client
 arrive in the order they were sent, so once a member has seen the barrier it has
 seen everything sent to it before, and what it has not seen by then it never got.
+
+Only the multi-process tests use it. There the barrier comes through the broker like
+the broadcast it follows, which a round trip (as tests/test_rooms.py uses, in one
+process) cannot replace: the process answering a round trip knows nothing of another
+process's broadcast still on its way through the broker.
 """
 
 from __future__ import annotations
