@@ -7,7 +7,7 @@ At run time every name here is an ordinary pursocket object.
 
 # The typed classes narrow pursocket's permissive methods on purpose. mypy need
 # not judge the module (pursocket's tests check what it writes): unjudged, it
-# skips comparing every pair of overloads, a third of its time on a big protocol.
+# skips comparing every pair of overloads, a quarter of its time on a big protocol.
 # mypy: ignore-errors
 # pyright: reportIncompatibleMethodOverride=false
 

@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import re
 import sys
-import types
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import attrs
 from typing_extensions import is_typeddict
@@ -38,6 +37,7 @@ from typing_extensions import is_typeddict
 from pursocket._calls import DEFAULT_CALL_TIMEOUT
 from pursocket.exports import ExportError, ExportOptions
 from pursocket.protocol import (
+    UNION_ORIGINS,
     Direction,
     EventKind,
     EventSpec,
@@ -50,7 +50,6 @@ __all__ = ["NamespaceClassNames", "class_names", "render", "render_python_api"]
 #: The class attribute the ``pursocket_mypy`` plugin recognises the typed classes by.
 TYPED_API_MARKER = "__pursocket_typed_api__"
 
-_UNION_ORIGINS = (Union, types.UnionType)
 _BUILTIN_NAMES = {str: "str", int: "int", float: "float", bool: "bool", bytes: "bytes"}
 
 
@@ -158,7 +157,7 @@ class _Module:
             f'"""\n',
             "# The typed classes narrow pursocket's permissive methods on purpose. mypy need\n"
             "# not judge the module (pursocket's tests check what it writes): unjudged, it\n"
-            "# skips comparing every pair of overloads, a third of its time on a big protocol.\n"
+            "# skips comparing every pair of overloads, a quarter of its time on a big protocol.\n"
             "# mypy: ignore-errors\n"
             "# pyright: reportIncompatibleMethodOverride=false\n",
             self._imports(),
@@ -205,7 +204,7 @@ class _Module:
         lines += ["from typing import TYPE_CHECKING", "", "import pursocket"]
         lines += _from_imports(self.runtime_imports)
         lines += ["", "if TYPE_CHECKING:"]
-        collections = sorted(self.typing_names & {"Awaitable", "Callable", "Coroutine", "Mapping"})
+        collections = sorted(self.typing_names & {"Awaitable", "Callable", "Mapping"})
         typing_only = sorted(
             {"Any", "ClassVar", "Literal"} | (self.typing_names & {"TypeVar", "overload"})
         )
@@ -250,7 +249,7 @@ class _Module:
         if origin is Literal:
             self.typing_names.add("Literal")
             return f"Literal[{', '.join(_literal(arg) for arg in args)}]"
-        if origin in _UNION_ORIGINS:
+        if origin in UNION_ORIGINS:
             return " | ".join(self.annotation(arg) for arg in args)
         if origin is list and len(args) == 1:
             return f"list[{self.annotation(args[0])}]"
@@ -753,7 +752,6 @@ _TYPING_NAMES = frozenset(
         "Awaitable",
         "Callable",
         "ClassVar",
-        "Coroutine",
         "Literal",
         "Never",
         "Self",
