@@ -7,11 +7,11 @@ Regenerate a golden file after a deliberate change with, e.g.,
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, Optional, TypeAlias, TypedDict, TypeVar, Union
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
 import annotated_types
 import msgspec
-from typing_extensions import NotRequired, ReadOnly, Required, TypeAliasType
+from typing_extensions import NotRequired, ReadOnly, Required, TypeAliasType, TypedDict
 
 from pursocket import Call, Msg
 
@@ -87,8 +87,6 @@ class Box(TypedDict, Generic[T]):
     tag: ReadOnly[str]
 
 
-#: A recursive alias written with names in quotes.
-Json: TypeAlias = Union[dict[str, "Json"], list["Json"], str, int, float, bool, None]  # noqa: UP007
 #: A recursive TypeAliasType (``type JsonValue = ...`` on Python 3.12).
 JsonValue = TypeAliasType(
     "JsonValue",
@@ -118,7 +116,6 @@ class LobbyC2S(TypedDict):
 class FormsC2S(TypedDict):
     draw: Msg[Circle | Square | None]
     store: Call[Box[Point], Box[list[bytes]]]
-    data: Msg[Json]
     value: Msg[JsonValue]
     tags: Msg[Tags]
     age: Annotated[Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]], "years"]

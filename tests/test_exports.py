@@ -150,7 +150,6 @@ def test_asyncapi_passes_the_official_parser() -> None:
         "battle-field-c2s-reset",
         "forms-c2s-draw",
         "forms-c2s-store",
-        "forms-c2s-data",
         "forms-c2s-value",
         "forms-c2s-tags",
         "forms-c2s-age",

@@ -77,7 +77,6 @@ export async function positive(): Promise<void> {
   if (!isPursocketError(stored)) {
     const first: ArrayBuffer | undefined = stored.item[0];
   }
-  forms.emit("data", { a: [1, "two", { b: null }], c: true });
   forms.emit("value", [[{ deep: [] }]]);
   forms.emit("tags", ["a", "b"]);
   forms.emit("age", 42);

@@ -25,8 +25,6 @@ export interface Empty {
   [key: string]: never;
 }
 
-export type Json = { [key: string]: Json } | Json[] | string | number | boolean | null;
-
 export type JsonValue = { [key: string]: JsonValue } | JsonValue[] | string | number | boolean | null;
 
 /** A point with a label: an inherited TypedDict keeps the keys of its base. */
@@ -128,7 +126,6 @@ export interface EveryType {
     c2s: {
       draw: (msg: Circle | Square | null) => void;
       store: (req: Box_Point, ack: (res: Box_list_bytes | PursocketError) => void) => void;
-      data: (msg: Record<string, Record<string, Json> | Json[] | string | number | boolean | null> | (Record<string, Json> | Json[] | string | number | boolean | null)[] | string | number | boolean | null) => void;
       value: (msg: JsonValue) => void;
       tags: (msg: Tags) => void;
       age: (msg: number) => void;
