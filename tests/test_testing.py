@@ -350,3 +350,60 @@ async def test_the_plugin_needs_no_configuration_under_pytest_asyncio_or_anyio(
     )
     output, _ = await process.communicate()
     assert output.decode().splitlines()[-1].startswith("2 passed"), output.decode()
+
+
+#: Runs pytest as if pytest-asyncio were not installed: ``from pytest_asyncio import
+#: fixture`` fails. (An empty module rather than an import hook: pytest's assertion
+#: rewriter goes first in sys.meta_path for every plugin module, blocked or not.)
+WITHOUT_PYTEST_ASYNCIO = """
+import sys
+import types
+
+sys.modules["pytest_asyncio"] = types.ModuleType("pytest_asyncio")
+import pytest
+
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "runner",
+    [
+        pytest.param(["-m", "pytest", "-o", "asyncio_mode=strict"], id="beside-pytest-asyncio"),
+        pytest.param(["-c", WITHOUT_PYTEST_ASYNCIO, "-p", "no:asyncio"], id="anyio-alone"),
+    ],
+)
+async def test_the_fixtures_work_under_anyios_plugin(tmp_path: Path, runner: list[str]) -> None:
+    # A user's project testing with anyio's pytest plugin: with pytest-asyncio also
+    # installed (in its default strict mode, so it leaves the anyio test alone), and
+    # without it, when the plugin registers its fixtures as plain async fixtures.
+    (tmp_path / "test_user.py").write_text(
+        PLUGIN_TEST
+        + textwrap.dedent("""
+            @pytest.fixture
+            def anyio_backend():
+                return "asyncio"
+
+            @pytest.mark.anyio
+            async def test_fixtures(pursocket_serve, pursocket_connect):
+                url = await pursocket_serve(make_server())
+                client = await pursocket_connect(Proto, url, "main")
+                assert await client.call("echo", "hi") == "hi"
+                assert await client.next("said") == "hi"
+                await client.nothing_more("said")
+            """)
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *runner,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:hypothesispytest",  # slow to import, and unused here
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert output.decode().splitlines()[-1].startswith("1 passed"), output.decode()
