@@ -206,11 +206,18 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         )
         spawn(self.eio.disconnect(eio_sid))
 
-    async def _pursocket_refuse(self, eio_sid: str, path: str, message: str) -> None:
-        """Refuse a connection to ``path`` with a CONNECT_ERROR packet carrying ``message``."""
+    async def _pursocket_refuse(
+        self, eio_sid: str, path: str, message: str, data: Any = None
+    ) -> None:
+        """Refuse a connection to ``path`` with a CONNECT_ERROR packet carrying ``message``.
+
+        ``data``, when given, travels beside the message as any pursocket refusal's does.
+        """
+        refusal: dict[str, Any] = {"message": message}
+        if data is not None:
+            refusal["data"] = data
         await self._send_packet(
-            eio_sid,
-            self.packet_class(packet.CONNECT_ERROR, data={"message": message}, namespace=path),
+            eio_sid, self.packet_class(packet.CONNECT_ERROR, data=refusal, namespace=path)
         )
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
@@ -247,7 +254,9 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
                     path,
                     pkt.rejection,
                 )
-                await self._pursocket_refuse(eio_sid, path, pkt.rejection)
+                await self._pursocket_refuse(
+                    eio_sid, path, pkt.rejection, {"code": "invalid_auth", "details": pkt.rejection}
+                )
                 return
             await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
         elif kind == packet.DISCONNECT:

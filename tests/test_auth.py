@@ -174,6 +174,12 @@ async def test_an_empty_auth_arrives_as_sent_and_no_auth_as_none(
         await client.disconnect()
 
 
+TOO_LARGE = (
+    "the connect auth is more than 1000 bytes of JSON, the most this server accepts "
+    "(Server(max_auth_bytes=...))"
+)
+
+
 @pytest.mark.parametrize("limit", ["max_auth_bytes", "max_http_buffer_size"])
 async def test_oversized_auth_never_reaches_the_server_handlers(
     pursocket_serve: ServeFixture, limit: str
@@ -188,8 +194,8 @@ async def test_oversized_auth_never_reaches_the_server_handlers(
     assert refusals.items == (
         [
             {
-                "message": "the connect auth is more than 1000 bytes of JSON, the most this "
-                "server accepts (Server(max_auth_bytes=...))"
+                "message": TOO_LARGE,
+                "data": {"code": "invalid_auth", "details": TOO_LARGE},
             }
         ]
         if limit == "max_auth_bytes"
