@@ -361,7 +361,7 @@ def resolve_reference(tp: Any, module: str | None) -> tuple[Any, str | None] | N
     on Python 3.12, or ``typing_extensions.TypeAliasType``) gives its value. Also gives
     the module in which the result's own references resolve.
     """
-    if isinstance(tp, _TYPE_ALIAS_TYPES):
+    if isinstance(tp, TYPE_ALIAS_TYPES):
         alias: Any = tp
         return alias.__value__, alias.__module__
     if isinstance(tp, str):  # inside a builtin generic, dict[str, "Json"] keeps the string
@@ -450,7 +450,7 @@ _SCALARS: tuple[Any, ...] = (str, int, float, bool, bytes, type(None), None, Any
 UNION_ORIGINS: tuple[Any, ...] = (Union, types.UnionType)
 
 
-_TYPE_ALIAS_TYPES: tuple[type, ...] = tuple(
+TYPE_ALIAS_TYPES: tuple[type, ...] = tuple(
     {
         typing_extensions.TypeAliasType,
         getattr(typing, "TypeAliasType", typing_extensions.TypeAliasType),

@@ -271,7 +271,7 @@ def test_the_runtime_and_the_plugin_say_the_same(
 
 
 #: The exports that describe every protocol the runtime accepts.
-SCHEMA_EXPORTS = ("jsonschema", "asyncapi", "typescript")
+SCHEMA_EXPORTS = ("jsonschema", "asyncapi", "typescript", "python")
 
 
 @pytest.mark.parametrize("name", [name for name, outcome in expected().items() if outcome is None])

@@ -29,20 +29,21 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, ForwardRef, Literal, get_args, get_origin
 
 import attrs
-from typing_extensions import is_typeddict
 
 from pursocket._calls import DEFAULT_CALL_TIMEOUT
 from pursocket.exports import ExportError, ExportOptions
 from pursocket.protocol import (
+    TYPE_ALIAS_TYPES,
     UNION_ORIGINS,
     Direction,
     EventKind,
     EventSpec,
     NamespaceSpec,
     ProtocolModel,
+    typeddict_class,
 )
 
 __all__ = ["NamespaceClassNames", "class_names", "render", "render_python_api"]
@@ -178,6 +179,9 @@ class _Module:
 
     def _import_user_object(self, obj: Any, what: str, *, runtime: bool = False) -> str:
         module, qualname = _where(obj, what)
+        return self._import_name(module, qualname, runtime=runtime)
+
+    def _import_name(self, module: str, qualname: str, *, runtime: bool = False) -> str:
         key = (module, qualname)
         table = self.runtime_imports if runtime else self.user_imports
         existing = self.runtime_imports.get(key) or self.user_imports.get(key)
@@ -234,8 +238,15 @@ class _Module:
 
     # -- types -----------------------------------------------------------------------
 
-    def annotation(self, tp: Any) -> str:
-        """The source text of ``tp`` as an annotation in the generated module."""
+    def annotation(self, tp: Any, module: str | None = None) -> str:
+        """The source text of ``tp`` as an annotation in the generated module.
+
+        ``module`` is where names in quotes inside ``tp`` resolve (a recursive alias's
+        ``"Json"``): the generated module imports that name from there. A type alias
+        object is imported by its name, a generic ``TypedDict`` is imported and
+        subscripted, and ``Annotated[T, ...]`` is written as ``T``: its constraints are
+        checked at run time, and no type checker reads them.
+        """
         if tp is None or tp is type(None):
             return "None"
         if tp is Any:
@@ -243,19 +254,44 @@ class _Module:
         builtin = _BUILTIN_NAMES.get(tp)
         if builtin is not None:
             return builtin
-        if is_typeddict(tp):
-            return self._import_user_object(tp, getattr(tp, "__qualname__", repr(tp)))
+        if isinstance(tp, TYPE_ALIAS_TYPES):
+            return self._import_user_object(tp, repr(tp))
+        if isinstance(tp, (str, ForwardRef)):
+            return self._referenced_name(tp, module)
+        cls = typeddict_class(tp)
+        if cls is not None:
+            name = self._import_user_object(cls, getattr(cls, "__qualname__", repr(cls)))
+            if cls is tp:
+                return name
+            return f"{name}[{', '.join(self.annotation(arg, module) for arg in get_args(tp))}]"
         origin, args = get_origin(tp), get_args(tp)
+        if origin is Annotated:
+            return self.annotation(args[0], module)
         if origin is Literal:
             self.typing_names.add("Literal")
             return f"Literal[{', '.join(_literal(arg) for arg in args)}]"
         if origin in UNION_ORIGINS:
-            return " | ".join(self.annotation(arg) for arg in args)
+            return " | ".join(self.annotation(arg, module) for arg in args)
         if origin is list and len(args) == 1:
-            return f"list[{self.annotation(args[0])}]"
+            return f"list[{self.annotation(args[0], module)}]"
         if origin is dict and len(args) == 2:
-            return f"dict[{self.annotation(args[0])}, {self.annotation(args[1])}]"
+            return f"dict[{self.annotation(args[0], module)}, {self.annotation(args[1], module)}]"
         raise ExportError(f"Cannot write {tp!r} as a type in the generated module")
+
+    def _referenced_name(self, reference: str | ForwardRef, module: str | None) -> str:
+        """The generated module's name for a name in quotes, imported from where it resolves."""
+        if isinstance(reference, str):
+            reference = ForwardRef(reference)
+        home = getattr(reference, "__forward_module__", None) or module
+        name = reference.__forward_arg__
+        declared = vars(sys.modules[home]) if home in sys.modules else {}
+        if home == "__main__" or not name.isidentifier() or name not in declared:
+            raise ExportError(
+                f"{name!r}: the generated module imports a name in quotes from the module "
+                f"it resolves in ({home}), but it is not a top-level name there; declare "
+                f"it at the top level of an importable module (not in __main__)"
+            )
+        return self._import_name(str(home), name)
 
     # -- typed classes ---------------------------------------------------------------
 
@@ -314,7 +350,7 @@ class _Module:
             connection_methods.insert(
                 0,
                 "@property\n"
-                f"def auth(self) -> {self.annotation(spec.auth_type)}:\n"
+                f"def auth(self) -> {self.annotation(spec.auth_type, spec.module)}:\n"
                 '    """The auth the client connected with, validated against the declared type."""\n'
                 "    ...\n",
             )
@@ -450,7 +486,7 @@ class _Module:
     ) -> list[str]:
         signatures = [
             f"async def {method}(self, {leading}event: Literal[{_literal(spec.name)}], "
-            f"payload: {self.annotation(spec.payload_type)}) -> {returns}:\n"
+            f"payload: {self.annotation(spec.payload_type, spec.module)}) -> {returns}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
             for spec in self._events(events, kind)
@@ -470,8 +506,9 @@ class _Module:
     def _callers(self, events: Mapping[str, EventSpec], timeout: str, doc: str) -> list[str]:
         signatures = [
             f"async def call(self, event: Literal[{_literal(spec.name)}], "
-            f"payload: {self.annotation(spec.payload_type)}, *, timeout: float = {timeout}) "
-            f"-> {self.annotation(spec.response_type)}:\n"
+            f"payload: {self.annotation(spec.payload_type, spec.module)}, "
+            f"*, timeout: float = {timeout}) "
+            f"-> {self.annotation(spec.response_type, spec.module)}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
             for spec in self._events(events, EventKind.CALL)
@@ -502,7 +539,7 @@ class _Module:
         """A test client's ``method`` reading s2c Msgs: ``returns`` formatted with the payload."""
         signatures = [
             f"{method}(self, event: Literal[{_literal(spec.name)}]{trailing}) "
-            f"-> {returns.format(payload=self.annotation(spec.payload_type))}:\n"
+            f"-> {returns.format(payload=self.annotation(spec.payload_type, spec.module))}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
             for spec in self._events(events, EventKind.MSG)
@@ -524,7 +561,7 @@ class _Module:
         doc = "Answer every server Call ``event`` from now on with ``response``."
         signatures = [
             f"def answer(self, event: Literal[{_literal(spec.name)}], "
-            f"response: {self.annotation(spec.response_type)}) -> None:\n"
+            f"response: {self.annotation(spec.response_type, spec.module)}) -> None:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
             for spec in self._events(events, EventKind.CALL)
@@ -553,12 +590,12 @@ class _Module:
         stem = names.connection.removesuffix("Connection") + side.capitalize()
         signatures = []
         for spec in self._events(events, kind):
-            payload = self.annotation(spec.payload_type)
+            payload = self.annotation(spec.payload_type, spec.module)
             if kind is EventKind.MSG:
                 bound = f"Callable[[{leading}{payload}], object]"
                 doc = f"Decorator: the handler of Msg ``{spec.name}``, returned unchanged."
             else:
-                response = self.annotation(spec.response_type)
+                response = self.annotation(spec.response_type, spec.module)
                 bound = f"Callable[[{leading}{payload}], Awaitable[{response}] | {response}]"
                 doc = f"Decorator: the handler answering Call ``{spec.name}``, returned unchanged."
             handler = self._handler_typevar(stem + _pascal(spec.name), bound)
@@ -681,8 +718,9 @@ class _Module:
         """``, *, auth: <declared auth> = ...`` for ``Client.namespace``: a namespace's own auth."""
         if not with_auth:
             return ""
-        declared = self.model.namespaces[namespace].auth_type
-        return f", *, auth: {'Any' if declared is None else self.annotation(declared)} = ..."
+        spec = self.model.namespaces[namespace]
+        declared = "Any" if spec.auth_type is None else self.annotation(spec.auth_type, spec.module)
+        return f", *, auth: {declared} = ..."
 
     def _server(self) -> str:
         init = (

@@ -9,8 +9,10 @@ import pursocket
 from pursocket import DisconnectReason, InvalidInput
 from pursocket.testing import RecordingClient
 from typed_app import protocol_api as api
+from typed_app.json_value import JsonValue
 from typed_app.protocol import (
     ApiProtocol,
+    Box,
     ChatMessage,
     JoinRequest,
     JoinResult,
@@ -105,6 +107,21 @@ async def lookup(conn: api.LobbyConnection, name: str) -> Shape | None:
     return None
 
 
+@lobby.on_call("boxed")
+def boxed(conn: api.LobbyConnection, box: Box[int]) -> Box[str]:
+    return {"item": str(box["item"])}
+
+
+@lobby.on("score")
+def score(conn: api.LobbyConnection, value: int) -> None:
+    print(value + 1)
+
+
+@lobby.on("state")
+def state(conn: api.LobbyConnection, value: JsonValue) -> None:
+    print(value)
+
+
 @game.on("fire")
 async def fire(conn: api.GameRoomConnection, at: Point) -> None:
     await conn.emit("hit", at)
@@ -121,6 +138,13 @@ client = api.Client(reconnection=False)
 c_lobby = client.namespace("lobby")
 c_game = client.namespace("game-room")
 c_root = client.namespace("/")
+
+
+async def client_sends_generic_constrained_and_recursive() -> None:
+    await c_lobby.emit("score", 3)
+    await c_lobby.emit("state", {"a": [1, "b", None, {"c": True, "d": 2.5}]})
+    box: Box[str] = await c_lobby.call("boxed", {"item": 1})
+    print(box["item"].upper())
 
 
 @c_lobby.on("userCount")

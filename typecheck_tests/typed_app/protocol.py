@@ -7,11 +7,13 @@ generated methods for an empty set of events are exercised too.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, TypedDict, Union
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
-from typing_extensions import NotRequired, ReadOnly, Required
+from annotated_types import Ge
+from typing_extensions import NotRequired, ReadOnly, Required, TypedDict
 
 from pursocket import Call, Msg
+from typed_app.json_value import JsonValue
 
 
 class ChatMessage(TypedDict):
@@ -51,6 +53,13 @@ class Tree(TypedDict):
     children: list[Tree]
 
 
+T = TypeVar("T")
+
+
+class Box(TypedDict, Generic[T]):
+    item: T
+
+
 class LobbyC2S(TypedDict):
     chat: Msg[ChatMessage]
     join: Call[JoinRequest, JoinResult]
@@ -70,6 +79,9 @@ class LobbyC2S(TypedDict):
     tree: Msg[Tree]
     measure: Call[Shape, Point]
     lookup: Call[str, Optional[Shape]]  # noqa: UP045  (the spelling under test)
+    boxed: Call[Box[int], Box[str]]
+    score: Msg[Annotated[int, Ge(0)]]
+    state: Msg[JsonValue]
 
 
 class LobbyS2C(TypedDict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pursocket import DisconnectReason, InvalidInput
 from typed_app import protocol_api as api
-from typed_app.protocol import ChatMessage, JoinRequest, JoinResult, Point, UserCount
+from typed_app.protocol import Box, ChatMessage, JoinRequest, JoinResult, Point, UserCount
 
 server = api.Server()
 lobby = server.namespace("lobby")
@@ -155,6 +155,11 @@ async def client_sends(point: Point) -> None:
     await c_root.emit("ping", None)  # E no client-to-server Msg at all
     await c_root.call("ping", "x")  # E the request is None
     await c_game.emit("hit", point)  # E a server-to-client event
+    await c_lobby.emit("score", "3")  # E Annotated[int, Ge(0)] is an int to a checker
+    await c_lobby.emit("state", {"a": {1, 2}})  # E a set is no JsonValue
+    await c_lobby.call("boxed", {"item": "x"})  # E Box[int] holds an int
+    wrong_box: Box[int] = await c_lobby.call("boxed", {"item": 1})  # E the response is Box[str]
+    print(wrong_box)
 
 
 @lobby.on("chat")  # E decorator form: payload type
