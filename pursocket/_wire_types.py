@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import attrs
 import msgspec
+import msgspec.inspect
 import typing_extensions
 from typing_extensions import NotRequired, ReadOnly, Required
 
@@ -149,9 +150,12 @@ class _Walk:
         if done is not None:
             return done
         if key in self._in_progress:
-            # A recursive TypedDict: msgspec follows the class itself; the Python check
-            # looks the finished form up when a value arrives.
-            return WireForm(tp, False, lambda value, path: self._done[key].check(value, path))
+            # A recursive TypedDict: msgspec follows the class itself where it can read
+            # it; the Python check looks the finished form up when a value arrives.
+            def recurse(value: Any, path: str) -> Any:
+                return self._done[key].check(value, path)
+
+            return WireForm(tp if _msgspec_reads(tp) else None, False, recurse)
         self._in_progress.add(key)
         form = build()
         self._in_progress.discard(key)
@@ -231,6 +235,21 @@ class _Walk:
 
 def _native(decodable: Any, may_hold_bytes: bool) -> WireForm:
     return WireForm(decodable, may_hold_bytes, msgspec_check(decodable))
+
+
+def _msgspec_reads(typed_dict: Any) -> bool:
+    """Whether msgspec can read a ``TypedDict`` class's annotations by itself.
+
+    On Python 3.10 it cannot where a string sits inside a builtin generic
+    (``children: list["Tree"]``): 3.10's ``get_type_hints`` leaves that string
+    unresolved (3.11 resolves it), so msgspec meets a bare ``'Tree'``. The walk
+    resolves it in the class's module, and checks such a class in Python.
+    """
+    try:
+        msgspec.inspect.type_info(typed_dict)
+    except TypeError:
+        return False
+    return True
 
 
 def _msgspec_takes(union: Any) -> bool:

@@ -158,6 +158,42 @@ def test_only_forms_msgspec_takes_are_decoded_from_json_in_one_pass(
     }
 
 
+class Tree(TypedDict):
+    name: str
+    # A string inside a builtin generic: Python 3.10's get_type_hints leaves it a
+    # string (3.11 resolves it), and msgspec cannot read the class by itself there.
+    children: list["Tree"]
+
+
+class TreeC2S(TypedDict):
+    tree: Call[Tree, dict[str, "Tree"]]
+
+
+class Trees(TypedDict):
+    c2s: TreeC2S
+
+
+class TreeProtocol(TypedDict):
+    trees: Trees
+
+
+def test_a_recursive_typeddict_naming_itself_in_a_string_is_checked_on_every_python() -> None:
+    (checks,) = build_validators(read_protocol(TreeProtocol)).values()
+    tree = {"name": "root", "children": [{"name": "leaf", "children": []}]}
+    sent = json.dumps(tree).encode()
+    decoded = checks.payload_json.decode(sent) if checks.payload_json else json.loads(sent)
+    assert checks.payload(decoded) == tree
+    assert checks.response({"left": tree}) == {"left": tree}
+    with pytest.raises(InvalidValue) as refused:
+        checks.payload({"name": "root", "children": [{"name": 1, "children": []}]})
+    assert str(refused.value) == "Expected `str`, got `int` - at `$.children[0].name`"
+    with pytest.raises(InvalidValue) as refused:
+        checks.response({"left": {"name": "root", "children": [{"name": "leaf"}]}})
+    assert (
+        str(refused.value) == "Object missing required field `children` - at `$[...].children[0]`"
+    )
+
+
 class LimitsC2S(TypedDict):
     age: Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]]
     name: Msg[Annotated[str, annotated_types.MaxLen(3)]]
