@@ -275,8 +275,8 @@ def _dict_check(item: PathCheck) -> PathCheck:
     def check(value: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise _fail(f"Expected `object`, got `{_kind(value)}`", path)
-        # Keys are not named in the path (as msgspec does): a reason never quotes the
-        # payload.
+        # Keys are not named in the path (as msgspec does): a reason quotes no key, only
+        # a value outside a Literal (docs/validation.md says why).
         checked = {}
         for key, element in value.items():
             if not isinstance(key, str):

@@ -194,6 +194,43 @@ def test_a_recursive_typeddict_naming_itself_in_a_string_is_checked_on_every_pyt
     )
 
 
+class Plain(TypedDict):
+    kind: Literal["circle", "square"]
+    sides: Literal[3, 4]
+
+
+class PlainC2S(TypedDict):
+    plain: Msg[Plain]
+
+
+class PlainForms(TypedDict):
+    c2s: PlainC2S
+
+
+class PlainProtocol(TypedDict):
+    plain: PlainForms
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ({"kind": "hexagon", "sides": 3}, "Invalid enum value 'hexagon' - at `$.kind`"),
+        ({"kind": "circle", "sides": 7}, "Invalid enum value 7 - at `$.sides`"),
+    ],
+)
+def test_a_value_outside_a_literal_is_quoted_in_the_reason_decoded_in_one_pass_or_not(
+    value: Any, reason: str
+) -> None:
+    (checks,) = build_validators(read_protocol(PlainProtocol)).values()
+    assert checks.payload_json is not None
+    with pytest.raises(msgspec.ValidationError) as refused_in_one_pass:
+        checks.payload_json.decode(json.dumps(value))
+    assert str(refused_in_one_pass.value) == reason
+    with pytest.raises(InvalidValue) as refused:
+        checks.payload(value)
+    assert str(refused.value) == reason
+
+
 class LimitsC2S(TypedDict):
     age: Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]]
     name: Msg[Annotated[str, annotated_types.MaxLen(3)]]
