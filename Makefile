@@ -68,7 +68,7 @@ exports-check: $(STAMP)
 verifytypes: $(STAMP) $(NPM_STAMP)
 	rm -rf build/verifytypes
 	$(PY) -m pip install -q --no-deps -t build/verifytypes .
-	PYTHONPATH=build/verifytypes node_modules/.bin/pyright --pythonpath $(PY) --verifytypes pursocket --ignoreexternal
+	PYTHONPATH=build/verifytypes node_modules/.bin/pyright -p . --pythonpath $(PY) --verifytypes pursocket --ignoreexternal
 
 pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
 	$(PY) -m pytest -q

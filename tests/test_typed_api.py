@@ -472,7 +472,17 @@ def test_the_editors_page_runs_and_pyright_strict_accepts_it(tmp_path: Path) -> 
     checked = tmp_path / "editors_page.py"
     checked.write_text("# pyright: strict\n" + code)
     result = subprocess.run(
-        [str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, str(checked)],
+        # -p: the repository's own configuration, never a pyrightconfig.json found in a
+        # folder above the clone.
+        [
+            str(PYRIGHT),
+            "--outputjson",
+            "--pythonpath",
+            sys.executable,
+            "-p",
+            str(ROOT),
+            str(checked),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
