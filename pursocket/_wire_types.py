@@ -26,6 +26,7 @@ from pursocket.protocol import (
     module_of,
     reference_key,
     resolve_reference,
+    resolved_member,
     tag_values,
     typeddict_class,
     typeddict_fields,
@@ -313,7 +314,7 @@ def _union_check(union: Any, members: list[WireForm], module: str | None) -> Pat
     objects: list[tuple[Any, PathCheck]] = []
     scalars: list[WireForm] = []
     for arg, member in zip(get_args(union), members, strict=True):
-        resolved = _resolved(arg, module)
+        resolved = resolved_member(arg, module)
         if get_origin(resolved) is list:
             arrays.append(member.check)
         elif typeddict_class(resolved) is not None or get_origin(resolved) is dict:
@@ -370,18 +371,6 @@ def _by_tag(
             # Keyed by type too: True == 1, but a bool tag is not an int tag.
             checks[(type(value), value)] = member_check
     return tag, checks
-
-
-def _resolved(tp: Any, module: str | None) -> Any:
-    for _ in range(100):
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-            continue
-        reference = resolve_reference(tp, module)
-        if reference is None:
-            break
-        tp, module = reference
-    return tp
 
 
 def _name(tp: Any) -> str:
