@@ -722,8 +722,9 @@ class _Module:
         declared = "Any" if spec.auth_type is None else self.annotation(spec.auth_type, spec.module)
         return f", *, auth: {declared} = ..."
 
-    def _server(self) -> str:
-        init = (
+    def _init_binding_the_protocol(self) -> str:
+        """``__init__`` of the generated Server and Client: pursocket's, with the protocol bound."""
+        return (
             "def __init__(\n"
             "    self,\n"
             "    *,\n"
@@ -732,7 +733,7 @@ class _Module:
             "    ordered: bool = False,\n"
             "    **options: Any,\n"
             ") -> None:\n"
-            f"    super().__init__(\n"
+            "    super().__init__(\n"
             f"        {self.protocol},\n"
             "        validate=validate,\n"
             "        validate_outgoing=validate_outgoing,\n"
@@ -740,6 +741,9 @@ class _Module:
             "        **options,\n"
             "    )\n"
         )
+
+    def _server(self) -> str:
+        init = self._init_binding_the_protocol()
         return _class(
             "Server",
             f"pursocket.Server[{self.protocol}]",
@@ -750,23 +754,7 @@ class _Module:
 
     def _client(self) -> str:
         self.typing_names.add("Self")
-        init = (
-            "def __init__(\n"
-            "    self,\n"
-            "    *,\n"
-            "    validate: bool = True,\n"
-            "    validate_outgoing: bool = False,\n"
-            "    ordered: bool = False,\n"
-            "    **options: Any,\n"
-            ") -> None:\n"
-            f"    super().__init__(\n"
-            f"        {self.protocol},\n"
-            "        validate=validate,\n"
-            "        validate_outgoing=validate_outgoing,\n"
-            "        ordered=ordered,\n"
-            "        **options,\n"
-            "    )\n"
-        )
+        init = self._init_binding_the_protocol()
         enter = (
             "if TYPE_CHECKING:\n"
             "\n"

@@ -37,6 +37,7 @@ from typing_extensions import ReadOnly
 from pursocket._wire_types import as_meta
 from pursocket.exports import ExportError
 from pursocket.protocol import (
+    TYPE_ALIAS_TYPES,
     UNION_ORIGINS,
     Direction,
     EventSpec,
@@ -176,15 +177,6 @@ def protocol_schemas(model: ProtocolModel, ref_template: str) -> ProtocolSchemas
     return ProtocolSchemas(components=dict(sorted(finished.items())), events=events, auth=auth)
 
 
-#: ``TypeAliasType`` objects (``type X = ...`` on Python 3.12+, or typing_extensions').
-_ALIAS_OBJECTS: tuple[type, ...] = tuple(
-    {
-        typing_extensions.TypeAliasType,
-        getattr(typing, "TypeAliasType", typing_extensions.TypeAliasType),
-    }
-)
-
-
 def _mark(tp: Any, **marks: Any) -> Any:
     """``tp`` carrying ``marks`` into its JSON Schema, for :class:`_Finisher`."""
     return Annotated[tp, msgspec.Meta(extra_json_schema=marks)]
@@ -268,7 +260,7 @@ class _Rewriter:
     ) -> Any:
         value, value_module = reference
         if isinstance(tp, (str, typing.ForwardRef)) and (
-            typeddict_class(value) is not None or isinstance(value, _ALIAS_OBJECTS)
+            typeddict_class(value) is not None or isinstance(value, TYPE_ALIAS_TYPES)
         ):
             # A TypedDict or alias object named in quotes is exported as itself.
             return self.rewrite(value, value_module, where)
