@@ -207,7 +207,7 @@ class InboundEvents:
         self, spec: EventSpec, validators: EventValidators, result: Any, peer: str
     ) -> Any:
         try:
-            validators.outgoing_response(result)
+            sent = validators.outgoing_response(result)
         except InvalidValue as exc:
             self.limiter.log(
                 logging.ERROR,
@@ -223,7 +223,7 @@ class InboundEvents:
                 "invalid_response",
                 f'the handler for "{spec.name}" returned a value that is not its declared response',
             )
-        return result
+        return sent
 
     async def _refuse(
         self,

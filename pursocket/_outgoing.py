@@ -25,8 +25,11 @@ class OutgoingEvents:
         self._direction = direction
         self._validators = validators
 
-    def check(self, event: str, kind: EventKind, payload: Any) -> EventValidators:
-        """The validators of ``event``, which this side is about to send as ``kind``.
+    def check(
+        self, event: str, kind: EventKind, payload: Any
+    ) -> tuple[EventValidators, tuple[Any]]:
+        """The validators of ``event``, which this side is about to send as ``kind``, and
+        the Socket.IO arguments to send: the one payload, as python-socketio takes it.
 
         Raises ``ProtocolError`` if the namespace declares no such event in this
         direction, or (with outgoing validation on) if ``payload`` is not its
@@ -35,10 +38,10 @@ class OutgoingEvents:
         spec = self._namespace.find(self._direction, event, kind)
         checks = self._validators[(self._namespace.path, self._direction, spec.name)]
         try:
-            checks.outgoing_payload(payload)
+            sent = checks.outgoing_payload(payload)
         except InvalidValue as exc:
             raise ProtocolError(
                 f'The payload sent as "{event}" in namespace "{self._namespace.name}" is not '
                 f"the declared type: {exc}"
             ) from None
-        return checks
+        return checks, (sent,)

@@ -13,8 +13,8 @@ python-socketio with it).
 from __future__ import annotations
 
 _JSON_FORMS = (
-    "a TypedDict, list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, "
-    "or a union of these"
+    "a TypedDict, list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, "
+    "None, bytes, a Literal, or a union of these"
 )
 
 
@@ -86,9 +86,34 @@ def untagged_union(path: str, got: str) -> str:
     )
 
 
-def several_list_types(path: str, got: str) -> str:
-    """A union of several list types, which a received array cannot be told apart by."""
+def several_array_types(path: str, got: str) -> str:
+    """A union of several list or tuple types, which a received array cannot be told apart by."""
     return (
-        f"{path}: {got} holds several list types, which a received array cannot be told "
-        f"apart by; use one list type of a union (list[int | str])"
+        f"{path}: {got} holds several array types (lists, tuples), which a received array "
+        f"cannot be told apart by; use one array type of a union (list[int | str])"
+    )
+
+
+def bare_tuple(path: str) -> str:
+    """A ``tuple`` (or ``typing.Tuple``) without item types."""
+    return (
+        f"{path}: a bare tuple says nothing of its items; declare tuple[A, B] (these items in "
+        f"this order), tuple[T, ...] (any number of T) or tuple[()] (empty)"
+    )
+
+
+def named_tuple(path: str, name: str) -> str:
+    """A ``NamedTuple``, whose field names a JSON array cannot carry."""
+    return (
+        f"{path}: {name} is a NamedTuple, whose field names a JSON array does not carry; "
+        f"declare a tuple[...] of its field types to send an array, or a TypedDict to send "
+        f"the names"
+    )
+
+
+def unpacked_tuple(path: str) -> str:
+    """A tuple with an unpacked part (``tuple[int, *tuple[str, ...]]``)."""
+    return (
+        f"{path}: a tuple with an unpacked part (*tuple[...] or Unpack[...]) has no JSON form "
+        f"in pursocket; declare tuple[A, B] (fixed length) or tuple[T, ...] (any length)"
     )

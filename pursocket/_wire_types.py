@@ -22,12 +22,16 @@ from typing_extensions import NotRequired, ReadOnly, Required
 
 from pursocket.protocol import (
     UNION_ORIGINS,
+    TupleForm,
+    is_array_type,
     is_required,
+    is_tuple_type,
     module_of,
     reference_key,
     resolve_reference,
     resolved_member,
     tag_values,
+    tuple_form,
     typeddict_class,
     typeddict_fields,
     union_tag,
@@ -57,6 +61,9 @@ class WireForm:
     may_hold_bytes: bool
     #: Checks a value of the type, from the root (``$``).
     check: PathCheck
+    #: Whether the type holds a ``tuple[...]`` (which python-socketio would take for
+    #: several arguments at the top level, and does not search for binary data).
+    holds_tuple: bool = False
 
 
 def wire_form(tp: Any, module: str | None = None) -> WireForm:
@@ -99,6 +106,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (float, "float"),
     (str, "str"),
     (list, "array"),
+    (tuple, "array"),
     (dict, "object"),
     (bytes, "bytes"),
     (bytearray, "bytes"),
@@ -132,19 +140,34 @@ class _Walk:
         origin, args = get_origin(tp), get_args(tp)
         if origin is Annotated:
             return self._annotated(args[0], args[1:], module)
+        if is_tuple_type(tp):
+            return self._tuple(tp, tuple_form(tp), module)
         if origin is None or origin is Literal or not args:
             return _native(tp, False)
         if origin in UNION_ORIGINS:
             return self._union(tp, [self.visit(arg, module) for arg in args], module)
         parts = [self.visit(arg, module) for arg in args]
         may_hold_bytes = any(part.may_hold_bytes for part in parts)
+        holds_tuple = any(part.holds_tuple for part in parts)
         if all(part.decodable is not None for part in parts):
             decodables = tuple(part.decodable for part in parts)
             same = all(new is old for new, old in zip(decodables, args, strict=True))
-            return _native(tp if same else origin[decodables], may_hold_bytes)
+            return _native(tp if same else origin[decodables], may_hold_bytes, holds_tuple)
         if origin is list:
-            return WireForm(None, may_hold_bytes, _list_check(parts[0].check))
-        return WireForm(None, may_hold_bytes, _dict_check(parts[1].check))
+            return WireForm(None, may_hold_bytes, _list_check(parts[0].check), holds_tuple)
+        return WireForm(None, may_hold_bytes, _dict_check(parts[1].check), holds_tuple)
+
+    def _tuple(self, tp: Any, form: TupleForm, module: str | None) -> WireForm:
+        parts = [self.visit(item, module) for item in form.items]
+        may_hold_bytes = any(part.may_hold_bytes for part in parts)
+        if all(part.decodable is not None for part in parts):
+            decodables = tuple(part.decodable for part in parts)
+            if all(new is old for new, old in zip(decodables, form.items, strict=True)):
+                return _native(tp, may_hold_bytes, True)
+            return _native(form.of(decodables), may_hold_bytes, True)
+        checks = [part.check for part in parts]
+        check = _variadic_check(checks[0]) if form.variadic else _tuple_check(checks)
+        return WireForm(None, may_hold_bytes, check, True)
 
     def _once(self, key: Any, tp: Any, build: Callable[[], WireForm]) -> WireForm:
         done = self._done.get(key)
@@ -188,13 +211,14 @@ class _Walk:
         }
         required = {name: is_required(quals, name, cls) for name, (quals, _) in fields.items()}
         may_hold_bytes = any(form.may_hold_bytes for form in forms.values())
+        holds_tuple = any(form.holds_tuple for form in forms.values())
         if all(form.decodable is not None for form in forms.values()):
             unchanged = all(
                 ReadOnly not in quals and forms[name].decodable is inner
                 for name, (quals, inner) in fields.items()
             )
             if unchanged:
-                return _native(tp, may_hold_bytes)
+                return _native(tp, may_hold_bytes, holds_tuple)
             rebuilt = typing_extensions.TypedDict(  # type: ignore[misc]
                 cls.__name__,
                 {
@@ -202,11 +226,12 @@ class _Walk:
                     for name, form in forms.items()
                 },
             )
-            return _native(rebuilt, may_hold_bytes)
+            return _native(rebuilt, may_hold_bytes, holds_tuple)
         return WireForm(
             None,
             may_hold_bytes,
             _typeddict_check({name: form.check for name, form in forms.items()}, required),
+            holds_tuple,
         )
 
     def _annotated(self, inner: Any, metadata: tuple[Any, ...], module: str | None) -> WireForm:
@@ -215,7 +240,9 @@ class _Walk:
         if not metas:
             return form
         if form.decodable is not None:
-            return _native(Annotated[(form.decodable, *metas)], form.may_hold_bytes)
+            return _native(
+                Annotated[(form.decodable, *metas)], form.may_hold_bytes, form.holds_tuple
+            )
         # Constraints on a value only Python checks (a list of a recursive alias): the
         # value's own type is checked first, then msgspec checks the constraints on it.
         constraint = msgspec_check(Annotated[(Any, *metas)])
@@ -223,19 +250,22 @@ class _Walk:
         def check(value: Any, path: str) -> Any:
             return constraint(form.check(value, path), path)
 
-        return WireForm(None, form.may_hold_bytes, check)
+        return WireForm(None, form.may_hold_bytes, check, form.holds_tuple)
 
     def _union(self, union: Any, members: list[WireForm], module: str | None) -> WireForm:
         may_hold_bytes = any(member.may_hold_bytes for member in members)
+        holds_tuple = any(member.holds_tuple for member in members)
         if all(member.decodable is not None for member in members) and _msgspec_takes(union):
             decodables = tuple(member.decodable for member in members)
             same = all(new is old for new, old in zip(decodables, get_args(union), strict=True))
-            return _native(union if same else Union[decodables], may_hold_bytes)  # noqa: UP007
-        return WireForm(None, may_hold_bytes, _union_check(union, members, module))
+            decodable = union if same else Union[decodables]  # noqa: UP007
+            return _native(decodable, may_hold_bytes, holds_tuple)
+        check = _union_check(union, members, module)
+        return WireForm(None, may_hold_bytes, check, holds_tuple)
 
 
-def _native(decodable: Any, may_hold_bytes: bool) -> WireForm:
-    return WireForm(decodable, may_hold_bytes, msgspec_check(decodable))
+def _native(decodable: Any, may_hold_bytes: bool, holds_tuple: bool = False) -> WireForm:
+    return WireForm(decodable, may_hold_bytes, msgspec_check(decodable), holds_tuple)
 
 
 def _msgspec_reads(typed_dict: Any) -> bool:
@@ -265,9 +295,32 @@ def _msgspec_takes(union: Any) -> bool:
 
 def _list_check(item: PathCheck) -> PathCheck:
     def check(value: Any, path: str) -> Any:
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):  # a tuple only from this side's own code
             raise _fail(f"Expected `array`, got `{_kind(value)}`", path)
         return [item(element, f"{path}[{index}]") for index, element in enumerate(value)]
+
+    return check
+
+
+def _variadic_check(item: PathCheck) -> PathCheck:
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise _fail(f"Expected `array`, got `{_kind(value)}`", path)
+        return tuple(item(element, f"{path}[{index}]") for index, element in enumerate(value))
+
+    return check
+
+
+def _tuple_check(items: list[PathCheck]) -> PathCheck:
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise _fail(f"Expected `array`, got `{_kind(value)}`", path)
+        if len(value) != len(items):
+            raise _fail(f"Expected `array` of length {len(items)}, got {len(value)}", path)
+        return tuple(
+            item(element, f"{path}[{index}]")
+            for index, (item, element) in enumerate(zip(items, value, strict=True))
+        )
 
     return check
 
@@ -306,7 +359,7 @@ def _typeddict_check(fields: Mapping[str, PathCheck], required: Mapping[str, boo
 def _union_check(union: Any, members: list[WireForm], module: str | None) -> PathCheck:
     """Dispatches a value to the one member its JSON kind (and tag) selects.
 
-    The protocol allows at most one list type, and one object type or several
+    The protocol allows at most one list or tuple type, and one object type or several
     ``TypedDict``s with a tag, in a union (``pursocket.protocol`` refuses the rest),
     so a received value selects at most one member that is not a scalar.
     """
@@ -315,7 +368,7 @@ def _union_check(union: Any, members: list[WireForm], module: str | None) -> Pat
     scalars: list[WireForm] = []
     for arg, member in zip(get_args(union), members, strict=True):
         resolved = resolved_member(arg, module)
-        if get_origin(resolved) is list:
+        if is_array_type(resolved):
             arrays.append(member.check)
         elif typeddict_class(resolved) is not None or get_origin(resolved) is dict:
             objects.append((resolved, member.check))
@@ -346,9 +399,9 @@ def _union_check(union: Any, members: list[WireForm], module: str | None) -> Pat
             if selected is None:
                 raise _fail(f"Invalid enum value {value[tag]!r}", f"{path}.{tag}")
             return selected(value, path)
-        if isinstance(value, list) and arrays:
+        if isinstance(value, (list, tuple)) and arrays:
             return arrays[0](value, path)
-        if scalar_check is not None and not isinstance(value, (dict, list)):
+        if scalar_check is not None and not isinstance(value, (dict, list, tuple)):
             return scalar_check(value, path)
         raise _fail(f"Expected `{expected}`, got `{_kind(value)}`", path)
 

@@ -286,8 +286,8 @@ class ClientNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT]):
 
     async def emit(self, event: str, payload: Any) -> None:
         """Send the c2s Msg ``event`` to the server: one EVENT packet, one argument."""
-        self._outgoing.check(event, EventKind.MSG, payload)
-        await self.client.sio.emit(event, (payload,), namespace=self.path)
+        _, arguments = self._outgoing.check(event, EventKind.MSG, payload)
+        await self.client.sio.emit(event, arguments, namespace=self.path)
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
         """Send the c2s Call ``event`` and return the server's validated response.
@@ -300,7 +300,7 @@ class ClientNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT]):
         Without the mypy plugin or the generated typed API (``pursocket export python``) the
         payload and the result are typed ``Any``.
         """
-        validators = self._outgoing.check(event, EventKind.CALL, payload)
+        validators, arguments = self._outgoing.check(event, EventKind.CALL, payload)
         spec = validators.spec
         if self.sid is None:
             raise CallError(
@@ -308,7 +308,7 @@ class ClientNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT]):
             )
 
         async def send(on_ack: Callable[..., None]) -> None:
-            await self.client.sio.emit(event, (payload,), namespace=self.path, callback=on_ack)
+            await self.client.sio.emit(event, arguments, namespace=self.path, callback=on_ack)
 
         return await self._pending.call(self.path, spec, send, timeout, validators.response)
 

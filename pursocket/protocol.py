@@ -501,10 +501,23 @@ class _JsonForms:
         elif origin is list and len(args) == 1:
             self.check(args[0], f"{path}[]", module)
             return
+        elif is_tuple_type(tp):
+            self._check_tuple(tuple_form(tp), path, module)
+            return
+        elif tp is tuple or tp is _TYPING_TUPLE:
+            raise ProtocolError(messages.bare_tuple(path))
+        elif is_named_tuple(tp):
+            raise ProtocolError(messages.named_tuple(path, _describe(tp)))
         elif origin is dict and len(args) == 2 and args[0] is str:
             self.check(args[1], f"{path}[str]", module)
             return
         raise ProtocolError(messages.no_json_form(path, _describe(tp)))
+
+    def _check_tuple(self, form: TupleForm, path: str, module: str | None) -> None:
+        if any(_is_unpacked(item) for item in form.items):
+            raise ProtocolError(messages.unpacked_tuple(path))
+        for index, item in enumerate(form.items):
+            self.check(item, f"{path}[]" if form.variadic else f"{path}[{index}]", module)
 
     def _first_visit(self, key: Any, tp: Any) -> bool:
         if key in self._visited:
@@ -516,9 +529,9 @@ class _JsonForms:
     def _check_union_members(self, union: Any, path: str, module: str | None) -> None:
         """Refuse a union whose members a received value could not be told apart by."""
         members = [resolved_member(arg, module) for arg in get_args(union)]
-        lists = [member for member in members if get_origin(member) is list]
-        if len(lists) > 1:
-            raise ProtocolError(messages.several_list_types(path, _describe(union)))
+        arrays = [member for member in members if is_array_type(member)]
+        if len(arrays) > 1:
+            raise ProtocolError(messages.several_array_types(path, _describe(union)))
         objects = [
             member
             for member in members
@@ -526,6 +539,62 @@ class _JsonForms:
         ]
         if len(objects) > 1 and union_tag(objects, path) is None:
             raise ProtocolError(messages.untagged_union(path, _describe(union)))
+
+
+#: ``typing.Tuple`` itself, which (unlike ``typing.Tuple[()]``) says nothing of its items.
+_TYPING_TUPLE: Any = typing.Tuple  # noqa: UP006 (the object itself, not an annotation)
+
+
+@attrs.frozen
+class TupleForm:
+    """The items of a ``tuple[...]`` type, which travels as a JSON array."""
+
+    #: The item types in order (``tuple[int, str]``, none for ``tuple[()]``), or the one
+    #: item type of a variadic tuple.
+    items: tuple[Any, ...]
+    #: ``tuple[T, ...]``: any number of ``items[0]``.
+    variadic: bool
+
+    def of(self, items: tuple[Any, ...]) -> Any:
+        """The tuple type of this form with ``items`` in place of its own."""
+        builtin: Any = tuple  # subscripted at run time, with items known only then
+        if self.variadic:
+            return builtin[items[0], ...]
+        return builtin[items] if items else builtin[()]
+
+
+def tuple_form(tp: Any) -> TupleForm:
+    """The :class:`TupleForm` of ``tuple[...]`` (or ``typing.Tuple[...]``) with item types."""
+    args = get_args(tp)
+    if args == ((),):  # Python 3.10 spells tuple[()] so
+        args = ()
+    if len(args) == 2 and args[1] is Ellipsis:
+        return TupleForm(items=(args[0],), variadic=True)
+    return TupleForm(items=args, variadic=False)
+
+
+def is_tuple_type(tp: Any) -> bool:
+    """Whether ``tp`` is ``tuple[...]`` or ``typing.Tuple[...]`` with its item types."""
+    return get_origin(tp) is tuple and tp is not _TYPING_TUPLE
+
+
+def is_array_type(tp: Any) -> bool:
+    """Whether a received JSON array may be of type ``tp``: a list or tuple type."""
+    return get_origin(tp) is list or is_tuple_type(tp)
+
+
+def is_named_tuple(tp: Any) -> bool:
+    """Whether ``tp`` is a ``NamedTuple`` class (or a generic one's parametrisation)."""
+    cls = get_origin(tp) or tp
+    return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+
+
+_UNPACK_ORIGINS = (typing_extensions.Unpack, getattr(typing, "Unpack", typing_extensions.Unpack))
+
+
+def _is_unpacked(tp: Any) -> bool:
+    """Whether a tuple item is unpacked (``*tuple[str, ...]``, ``Unpack[Ts]``)."""
+    return get_origin(tp) in _UNPACK_ORIGINS or bool(getattr(tp, "__unpacked__", False))
 
 
 def resolved_member(tp: Any, module: str | None) -> Any:
@@ -587,6 +656,8 @@ def _describe(tp: Any) -> str:
     """A type as messages write it: ``int``, ``list[Point]``, ``int | None``."""
     if tp is None or tp is type(None):
         return "None"
+    if tp is Ellipsis:
+        return "..."
     origin, args = get_origin(tp), get_args(tp)
     if origin in UNION_ORIGINS:
         return " | ".join(_describe(arg) for arg in args)

@@ -352,8 +352,8 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
         Node ``io.of(ns).emit``. Under a message-queue manager every process delivers
         it to its own clients.
         """
-        self._outgoing.check(event, EventKind.MSG, payload)
-        await self.server.sio.emit(event, (payload,), namespace=self.path)
+        _, arguments = self._outgoing.check(event, EventKind.MSG, payload)
+        await self.server.sio.emit(event, arguments, namespace=self.path)
 
     async def broadcast_to_room(self, room: str, event: str, payload: Any) -> None:
         """Send the s2c Msg ``event`` to every member of ``room`` in this namespace.
@@ -366,8 +366,8 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
         ``io.of(ns).to(room).emit``.
         """
         _check_room(room)
-        self._outgoing.check(event, EventKind.MSG, payload)
-        await self.server.sio.emit(event, (payload,), to=room, namespace=self.path)
+        _, arguments = self._outgoing.check(event, EventKind.MSG, payload)
+        await self.server.sio.emit(event, arguments, to=room, namespace=self.path)
 
     def connections(self) -> tuple[Connection[ProtocolT, NamespaceT, StateT], ...]:
         """This process's open connections to the namespace, a snapshot."""
@@ -547,8 +547,8 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         On the wire: ``AsyncServer.emit(event, (payload,), to=sid, namespace=path)``
         (PurSocket's ``emitTo``). Nothing is sent once the connection has ended.
         """
-        self._outgoing.check(event, EventKind.MSG, payload)
-        await self._sio.emit(event, (payload,), to=self.sid, namespace=self.namespace.path)
+        _, arguments = self._outgoing.check(event, EventKind.MSG, payload)
+        await self._sio.emit(event, arguments, to=self.sid, namespace=self.namespace.path)
 
     async def call(self, event: str, payload: Any, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> Any:
         """Send the s2c Call ``event`` to this client and return its validated response.
@@ -561,7 +561,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         Without the mypy plugin or the generated typed API (``pursocket export python``) the
         payload and the result are typed ``Any``.
         """
-        validators = self._outgoing.check(event, EventKind.CALL, payload)
+        validators, arguments = self._outgoing.check(event, EventKind.CALL, payload)
         spec = validators.spec
         if not self._lifecycle.open:
             raise CallError(
@@ -573,7 +573,7 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         async def send(on_ack: Callable[..., None]) -> None:
             sent.append(on_ack)
             await self._sio.emit(
-                event, (payload,), to=self.sid, namespace=self.namespace.path, callback=on_ack
+                event, arguments, to=self.sid, namespace=self.namespace.path, callback=on_ack
             )
 
         try:
@@ -591,8 +591,8 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         On the wire: ``AsyncServer.emit(event, (payload,), skip_sid=sid, namespace=path)``,
         the Node ``socket.broadcast.emit``.
         """
-        self._outgoing.check(event, EventKind.MSG, payload)
-        await self._sio.emit(event, (payload,), skip_sid=self.sid, namespace=self.namespace.path)
+        _, arguments = self._outgoing.check(event, EventKind.MSG, payload)
+        await self._sio.emit(event, arguments, skip_sid=self.sid, namespace=self.namespace.path)
 
     async def broadcast_to_room_except_sender(self, room: str, event: str, payload: Any) -> None:
         """Send the s2c Msg ``event`` to every member of ``room`` but this connection.
@@ -602,9 +602,9 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         be a member of the room.
         """
         _check_room(room)
-        self._outgoing.check(event, EventKind.MSG, payload)
+        _, arguments = self._outgoing.check(event, EventKind.MSG, payload)
         await self._sio.emit(
-            event, (payload,), to=room, skip_sid=self.sid, namespace=self.namespace.path
+            event, arguments, to=room, skip_sid=self.sid, namespace=self.namespace.path
         )
 
     async def join_room(self, room: str) -> None:

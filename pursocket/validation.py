@@ -55,6 +55,55 @@ def _accept(value: Any) -> Any:
     return value
 
 
+def _sender(check: Validator, form: WireForm, *, checked: bool) -> Validator:
+    """What this side sends for a value of ``form``: the value as given, checked if ``checked``.
+
+    A value whose type holds a tuple goes out with its tuples as lists (the same JSON
+    array): python-socketio sends a top-level tuple as several arguments and searches
+    only lists and dicts for binary data. Checked, it must hold a tuple wherever its
+    type declares one, as type checkers require (a received array is read as a tuple).
+    """
+    if not form.holds_tuple:
+        return _checked_as_is(check) if checked else _accept
+    if not checked:
+        return _tuples_as_lists
+
+    def send(value: Any) -> Any:
+        _tuples_where_declared(value, check(value), "$")
+        return _tuples_as_lists(value)
+
+    return send
+
+
+def _checked_as_is(check: Validator) -> Validator:
+    def send(value: Any) -> Any:
+        check(value)
+        return value
+
+    return send
+
+
+def _tuples_where_declared(value: Any, checked: Any, path: str) -> None:
+    """Raise :class:`InvalidValue` where ``checked`` (``value`` as validated) holds a tuple
+    and ``value`` does not: validation reads any array as a tuple where one is declared."""
+    if isinstance(checked, tuple) and not isinstance(value, tuple):
+        raise InvalidValue(f"Expected `tuple`, got `{type(value).__name__}` - at `{path}`")
+    if isinstance(checked, (list, tuple)):
+        for index, (item, checked_item) in enumerate(zip(value, checked, strict=True)):
+            _tuples_where_declared(item, checked_item, f"{path}[{index}]")
+    elif isinstance(checked, dict):
+        for key, checked_item in checked.items():
+            _tuples_where_declared(value[key], checked_item, f"{path}.{key}")
+
+
+def _tuples_as_lists(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_tuples_as_lists(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _tuples_as_lists(item) for key, item in value.items()}
+    return value
+
+
 def _checker(form: WireForm) -> Validator:
     """The validator of a type's wire form, from the value's root (``$``)."""
     if form.decodable is Any:
@@ -74,8 +123,9 @@ class EventValidators:
     through when validation is off); ``payload_json`` decodes and checks a payload's
     raw JSON in one pass, and is ``None`` where that cannot be done (validation off,
     or a type containing ``bytes``, which only a binary attachment may carry).
-    ``outgoing_payload`` and ``outgoing_response`` check what this side sends, and
-    pass everything through unless outgoing validation is on.
+    ``outgoing_payload`` and ``outgoing_response`` give what this side sends for a
+    value (checked when outgoing validation is on; the tuples of a type that holds
+    any as lists, see :func:`_sender`).
     """
 
     __slots__ = (
@@ -109,8 +159,8 @@ class EventValidators:
             raise ProtocolError(f"{spec.path}: cannot build a validator: {exc}") from None
         self.payload: Validator = checks_payload if incoming else _accept
         self.response: Validator = checks_response if incoming else _accept
-        self.outgoing_payload: Validator = checks_payload if outgoing else _accept
-        self.outgoing_response: Validator = checks_response if outgoing else _accept
+        self.outgoing_payload: Validator = _sender(checks_payload, payload, checked=outgoing)
+        self.outgoing_response: Validator = _sender(checks_response, response, checked=outgoing)
 
 
 def build_validators(

@@ -71,8 +71,8 @@ WRONG_PAYLOAD = (
 )
 NO_JSON_FORM = (
     "handles.py:6: error: AppProtocol.lobby.c2s.chat (payload): set[int] has no JSON form; "
-    "use a TypedDict, list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, "
-    "or a union of these  [pursocket-protocol]\n"
+    "use a TypedDict, list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, "
+    "bool, None, bytes, a Literal, or a union of these  [pursocket-protocol]\n"
     'use.py:6: error: Argument 2 to "emit" of "ClientNamespace" has incompatible type '
     '"dict[str, str]"; expected "set[int]"  [arg-type]'
 )

@@ -235,7 +235,8 @@ def test_auth_must_have_a_json_form() -> None:
     refused(
         protocol_with_auth(dict[str, complex]),
         "AppProtocol.lobby.auth[str]: complex has no JSON form; use a TypedDict, list[T], "
-        "dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of these",
+        "tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, a "
+        "Literal, or a union of these",
     )
 
 
@@ -322,8 +323,8 @@ class Outer(TypedDict):
 
 
 NO_JSON_FORM = (
-    "has no JSON form; use a TypedDict, list[T], dict[str, T], str, int, float, bool, "
-    "None, bytes, a Literal, or a union of these"
+    "has no JSON form; use a TypedDict, list[T], tuple[A, B], tuple[T, ...], dict[str, T], "
+    "str, int, float, bool, None, bytes, a Literal, or a union of these"
 )
 
 
@@ -331,7 +332,8 @@ NO_JSON_FORM = (
     ("event_type", "where", "shown"),
     [
         (Msg[set[int]], "(payload)", "set[int]"),
-        (Msg[tuple[int, str]], "(payload)", "tuple[int, str]"),
+        (Msg[tuple[int, complex]], "(payload)[1]", "complex"),
+        (Msg[tuple[complex, ...]], "(payload)[]", "complex"),
         (Msg[dict[int, str]], "(payload)", "dict[int, str]"),
         (Msg[list[complex]], "(payload)[]", "complex"),
         (Msg[dict[str, object]], "(payload)[str]", "object"),

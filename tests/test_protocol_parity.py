@@ -24,11 +24,11 @@ from pursocket.exports import export
 DEFINITIONS = """
 import enum
 from datetime import datetime
-from typing import Annotated, Generic, Literal, Optional, TypeVar, Union
+from typing import Annotated, Generic, Literal, NamedTuple, Optional, Tuple, TypeVar, Union
 
 import annotated_types
 import msgspec
-from typing_extensions import NotRequired, ReadOnly, Required, TypeAlias, TypedDict
+from typing_extensions import NotRequired, ReadOnly, Required, TypeAlias, TypedDict, Unpack
 
 from pursocket import Call, Msg
 
@@ -94,6 +94,11 @@ class GenericEvents(TypedDict, Generic[T]):
 
 class Token(TypedDict):
     token: str
+
+
+class Pair(NamedTuple):
+    x: int
+    y: int
 """
 
 #: Each protocol: its events (one namespace ``ns``, direction ``c2s``, unless the entry
@@ -124,6 +129,58 @@ CORPUS: dict[str, tuple[str, str | None]] = {
         None,
     ),
     "Authenticated": ("namespace: auth: Token\n    c2s: GenericEvents[str]", None),
+    "Tuples": (
+        "pair: Msg[tuple[int, str]]\n"
+        "floats: Msg[tuple[float, ...]]\n"
+        "empty: Call[tuple[()], Tuple[()]]\n"
+        "old: Call[Tuple[int, Point], list[Tuple[Point, ...]]]\n"
+        "either: Msg[Union[tuple[int, int], Point, None]]\n"
+        "deep: Msg[tuple[Box[tuple[bytes, ...]], Json, Union[Circle, Square]]]\n"
+        "typed: Msg[dict[str, tuple[Literal['a'], Optional[Shape]]]]",
+        None,
+    ),
+    "BareTuple": (
+        "pairs: Msg[list[tuple]]",
+        "BareTuple.ns.c2s.pairs (payload)[]: a bare tuple says nothing of its items; declare "
+        "tuple[A, B] (these items in this order), tuple[T, ...] (any number of T) or tuple[()] "
+        "(empty)",
+    ),
+    "BareTypingTuple": (
+        "pair: Call[int, Tuple]",
+        "BareTypingTuple.ns.c2s.pair (response): a bare tuple says nothing of its items; declare "
+        "tuple[A, B] (these items in this order), tuple[T, ...] (any number of T) or tuple[()] "
+        "(empty)",
+    ),
+    "NamedTupleRefused": (
+        "pair: Msg[tuple[int, Pair]]",
+        "NamedTupleRefused.ns.c2s.pair (payload)[1]: Pair is a NamedTuple, whose field names a "
+        "JSON array does not carry; declare a tuple[...] of its field types to send an array, "
+        "or a TypedDict to send the names",
+    ),
+    "UnpackedTuple": (
+        "pair: Msg[tuple[int, Unpack[tuple[str, ...]]]]",
+        "UnpackedTuple.ns.c2s.pair (payload): a tuple with an unpacked part (*tuple[...] or "
+        "Unpack[...]) has no JSON form in pursocket; declare tuple[A, B] (fixed length) or "
+        "tuple[T, ...] (any length)",
+    ),
+    "TupleItem": (
+        "pair: Msg[tuple[int, datetime]]",
+        "TupleItem.ns.c2s.pair (payload)[1]: datetime has no JSON form; use a TypedDict, "
+        "list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, "
+        "a Literal, or a union of these",
+    ),
+    "ListAndTuple": (
+        "numbers: Msg[Union[list[int], tuple[int, int]]]",
+        "ListAndTuple.ns.c2s.numbers (payload): list[int] | tuple[int, int] holds several array "
+        "types (lists, tuples), which a received array cannot be told apart by; use one array "
+        "type of a union (list[int | str])",
+    ),
+    "TwoTuples": (
+        "numbers: Msg[Optional[Union[tuple[int], tuple[str, ...]]]]",
+        "TwoTuples.ns.c2s.numbers (payload): tuple[int] | tuple[str, ...] | None holds several "
+        "array types (lists, tuples), which a received array cannot be told apart by; use one "
+        "array type of a union (list[int | str])",
+    ),
     "NotAnEvent": (
         "chat: int",
         "NotAnEvent.ns.c2s.chat: expected Msg[...] or Call[..., ...], got int",
@@ -150,20 +207,20 @@ CORPUS: dict[str, tuple[str, str | None]] = {
     "DateTime": (
         "stamp: Msg[list[Box[datetime]]]",
         "DateTime.ns.c2s.stamp (payload)[].item: datetime has no JSON form; use a TypedDict, "
-        "list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of "
-        "these",
+        "list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, "
+        "a Literal, or a union of these",
     ),
     "IntKeys": (
         "keyed: Call[str, dict[int, str]]",
         "IntKeys.ns.c2s.keyed (response): dict[int, str] has no JSON form; use a TypedDict, "
-        "list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of "
-        "these",
+        "list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, "
+        "a Literal, or a union of these",
     ),
     "EnumLiteral": (
         "pick: Msg[Literal[Color.RED]]",
         "EnumLiteral.ns.c2s.pick (payload): Literal[Color.RED] has no JSON form; use a "
-        "TypedDict, list[T], dict[str, T], str, int, float, bool, None, bytes, a Literal, or a "
-        "union of these",
+        "TypedDict, list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, "
+        "None, bytes, a Literal, or a union of these",
     ),
     "UntaggedUnion": (
         "shape: Msg[Union[Point, Size]]",
@@ -186,9 +243,9 @@ CORPUS: dict[str, tuple[str, str | None]] = {
     ),
     "SeveralLists": (
         "numbers: Msg[Union[list[int], list[str]]]",
-        "SeveralLists.ns.c2s.numbers (payload): list[int] | list[str] holds several list "
-        "types, which a received array cannot be told apart by; use one list type of a union "
-        "(list[int | str])",
+        "SeveralLists.ns.c2s.numbers (payload): list[int] | list[str] holds several array "
+        "types (lists, tuples), which a received array cannot be told apart by; use one array "
+        "type of a union (list[int | str])",
     ),
 }
 

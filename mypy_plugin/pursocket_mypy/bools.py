@@ -3,20 +3,21 @@
 mypy accepts ``True`` for an ``int`` (``bool`` subclasses ``int``), but JSON and
 TypeScript keep booleans and numbers apart and the receiver's validation refuses a
 bool there (``Expected `int`, got `bool```). The plugin finds such values in what is
-sent (a payload, a request) and in what a Call handler returns, following dict and
-list displays down to the field that holds the bool.
+sent (a payload, a request) and in what a Call handler returns, following dict, list
+and tuple displays down to the field that holds the bool.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mypy.nodes import DictExpr, Expression, ListExpr, StrExpr
+from mypy.nodes import DictExpr, Expression, ListExpr, StrExpr, TupleExpr
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
     Instance,
     LiteralType,
+    TupleType,
     Type,
     UnionType,
     get_proper_type,
@@ -32,7 +33,7 @@ _TAKES_A_BOOL = frozenset({"builtins.bool", "builtins.object"})
 class BoolForNumber:
     """A bool found where a number is declared."""
 
-    #: Where, from the value's root: ``$``, ``$.count``, ``$.scores[]``.
+    #: Where, from the value's root: ``$``, ``$.count``, ``$.scores[]``, ``$.point[1]``.
     path: str
     #: The declared type at that place (``int``, ``int | None``).
     declared: Type
@@ -80,6 +81,17 @@ def bools_for_numbers(
             for item in expression.items
             for found in bools_for_numbers(api, item, item_type, f"{path}[]")
         ]
+    if isinstance(expression, TupleExpr):
+        item_types = _tuple_items(declared, len(expression.items))
+        if item_types is None:
+            return []
+        return [
+            found
+            for index, (item, item_type) in enumerate(
+                zip(expression.items, item_types, strict=True)
+            )
+            for found in bools_for_numbers(api, item, item_type, f"{path}[{index}]")
+        ]
     if refuses_bool(declared) and is_bool(api.get_expression_type(expression)):
         return [BoolForNumber(path, declared)]
     return []
@@ -120,6 +132,26 @@ def _list_item(declared: Type) -> Type | None:
     for member in members:
         if isinstance(member, Instance) and member.type.fullname == "builtins.list" and member.args:
             return member.args[0]
+    return None
+
+
+def _tuple_items(declared: Type, count: int) -> list[Type] | None:
+    """The declared type of each of ``count`` items of a tuple display, if a tuple is declared."""
+    proper = get_proper_type(declared)
+    members = (
+        [get_proper_type(item) for item in proper.items]
+        if isinstance(proper, UnionType)
+        else [proper]
+    )
+    for member in members:
+        if isinstance(member, TupleType) and len(member.items) == count:
+            return list(member.items)
+        if (
+            isinstance(member, Instance)
+            and member.type.fullname == "builtins.tuple"
+            and member.args
+        ):
+            return [member.args[0]] * count
     return None
 
 

@@ -19,10 +19,13 @@ from mypy.types import (
     LiteralType,
     NoneType,
     ProperType,
+    TupleType,
     Type,
     TypeAliasType,
     TypedDictType,
+    TypeOfAny,
     UnionType,
+    UnpackType,
     get_proper_type,
 )
 
@@ -341,6 +344,8 @@ class _ProtocolWalk:
             return problems + [
                 problem for item in typ.items for problem in self.json_problems(item, path)
             ]
+        if isinstance(typ, TupleType):
+            return self._tuple_problems(typ, path)
         if isinstance(typ, LiteralType):
             if not typ.is_enum_literal() and isinstance(typ.value, (str, int, bool)):
                 return []
@@ -350,11 +355,28 @@ class _ProtocolWalk:
                 return []
             if fullname == "builtins.list" and len(typ.args) == 1:
                 return self.json_problems(typ.args[0], f"{path}[]")
+            if fullname == "builtins.tuple" and len(typ.args) == 1:
+                if _is_omitted(typ.args[0]):
+                    return [shared.bare_tuple(path)]
+                return self.json_problems(typ.args[0], f"{path}[]")
             if fullname == "builtins.dict" and len(typ.args) == 2:
                 key_type = get_proper_type(typ.args[0])
                 if isinstance(key_type, Instance) and key_type.type.fullname == "builtins.str":
                     return self.json_problems(typ.args[1], f"{path}[str]")
         return [shared.no_json_form(path, self._format(typ))]
+
+    def _tuple_problems(self, typ: TupleType, path: str) -> list[str]:
+        """Why a fixed-length tuple (or a ``NamedTuple``) has no JSON form, as the runtime says."""
+        fallback = typ.partial_fallback.type
+        if fallback.fullname != "builtins.tuple":
+            return [shared.named_tuple(path, fallback.name)]
+        if any(isinstance(item, UnpackType) for item in typ.items):
+            return [shared.unpacked_tuple(path)]
+        return [
+            problem
+            for index, item in enumerate(typ.items)
+            for problem in self.json_problems(item, f"{path}[{index}]")
+        ]
 
     def _typed_dict(self, declared: Type) -> TypedDictType | None:
         typed = typed_dict(declared)
@@ -365,11 +387,8 @@ class _ProtocolWalk:
     def _union_problems(self, union: UnionType, path: str) -> list[str]:
         """Why a received value could not tell this union's members apart, as the runtime says."""
         members = [get_proper_type(item) for item in union.items]
-        lists = [
-            m for m in members if isinstance(m, Instance) and m.type.fullname == "builtins.list"
-        ]
-        if len(lists) > 1:
-            return [shared.several_list_types(path, self._format(union))]
+        if sum(map(is_array_type, members)) > 1:
+            return [shared.several_array_types(path, self._format(union))]
         typed_dicts = [typed_dict(item) for item in union.items]
         dicts = [
             m for m in members if isinstance(m, Instance) and m.type.fullname == "builtins.dict"
@@ -410,6 +429,27 @@ def _tag_values(member: TypedDictType, key: str) -> set[object] | None:
             return None
         values.add(literal.value)
     return values
+
+
+def is_array_type(typ: ProperType) -> bool:
+    """Whether a received JSON array may be of type ``typ``: a list or tuple type.
+
+    As ``pursocket.protocol.is_array_type``: neither a bare ``tuple`` nor a
+    ``NamedTuple`` is one (both are refused on their own).
+    """
+    if isinstance(typ, TupleType):
+        return typ.partial_fallback.type.fullname == "builtins.tuple"
+    if not isinstance(typ, Instance):
+        return False
+    if typ.type.fullname == "builtins.tuple":
+        return len(typ.args) == 1 and not _is_omitted(typ.args[0])
+    return typ.type.fullname == "builtins.list"
+
+
+def _is_omitted(typ: Type) -> bool:
+    """Whether ``typ`` is the ``Any`` mypy fills in for a bare generic (``tuple``)."""
+    proper = get_proper_type(typ)
+    return isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.from_omitted_generics
 
 
 def _is_str(typ: Type) -> bool:
