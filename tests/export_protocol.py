@@ -7,7 +7,16 @@ Regenerate a golden file after a deliberate change with, e.g.,
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
+from typing import (  # noqa: UP035 (typing.Tuple is one of the spellings exported)
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 import annotated_types
 import msgspec
@@ -96,6 +105,17 @@ JsonValue = TypeAliasType(
 Tags = TypeAliasType("Tags", list[Annotated[str, annotated_types.MaxLen(8)]])
 
 
+class Route(TypedDict):
+    """Tuples: of a fixed length, of any length, and empty."""
+
+    start: tuple[int, int]
+    stops: tuple[Point, ...]
+    legs: list[tuple[float | None, Literal["walk", "ride"]]]
+    done: tuple[()]
+    ticket: NotRequired[tuple[str, bytes]]
+    codes: Tuple[int, ...]  # noqa: UP006 (typing.Tuple is one of the spellings exported)
+
+
 class Empty(TypedDict):
     """A request that carries nothing: ``{}``."""
 
@@ -120,6 +140,8 @@ class FormsC2S(TypedDict):
     tags: Msg[Tags]
     age: Annotated[Msg[Annotated[int, annotated_types.Interval(ge=0, le=150)]], "years"]
     name: Msg[Annotated[str, annotated_types.Len(1, 3)]]
+    route: Call[Route, tuple[bool, Optional[Route]]]  # noqa: UP045
+    pair: Msg[tuple[int, str]]
 
 
 class Forms(TypedDict):

@@ -154,6 +154,8 @@ def test_asyncapi_passes_the_official_parser() -> None:
         "forms-c2s-tags",
         "forms-c2s-age",
         "forms-c2s-name",
+        "forms-c2s-route",
+        "forms-c2s-pair",
     ]
     assert operations["lobby-connect"] == {
         "id": "lobby-connect",

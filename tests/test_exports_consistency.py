@@ -32,7 +32,9 @@ from pursocket.protocol import (
     Direction,
     EventSpec,
     is_required,
+    is_tuple_type,
     resolve_reference,
+    tuple_form,
     typeddict_class,
     typeddict_fields,
 )
@@ -136,6 +138,13 @@ def valid_values(tp: Any, module: str | None, depth: int = 0) -> st.SearchStrate
         return st.sampled_from(args)
     if origin in UNION_ORIGINS:
         return st.one_of([valid_values(arg, module, depth) for arg in args])
+    if is_tuple_type(tp):
+        # An array, as it arrives: a tuple is a JSON array of its items.
+        form = tuple_form(tp)
+        items = [valid_values(item, module, depth + 1) for item in form.items]
+        if form.variadic:
+            return st.lists(items[0], max_size=3)
+        return st.tuples(*items).map(list)
     if origin in (list, dict) and depth > 3:
         # Deep enough: a recursive type (Tree, Json) ends in empty containers.
         return st.just(origin())
@@ -160,7 +169,8 @@ def typeddict_values(td: Any, depth: int) -> st.SearchStrategy[dict[str, Any]]:
 
 @st.composite
 def with_one_part_replaced(draw: st.DrawFn, tp: Any, module: str | None) -> Any:
-    """A valid value of ``tp`` with one nested value replaced by arbitrary JSON, or dropped."""
+    """A valid value of ``tp`` with one nested value replaced by arbitrary JSON, dropped, or
+    (in an array) one more inserted."""
     value = draw(valid_values(tp, module))
     paths = list(_paths(value))
     path = draw(st.sampled_from(paths))
@@ -172,6 +182,12 @@ def with_one_part_replaced(draw: st.DrawFn, tp: Any, module: str | None) -> Any:
         container = container[step]
     if isinstance(container, dict) and draw(st.booleans()):
         del container[last]
+    elif isinstance(container, list) and draw(st.booleans()):
+        # An array one item short or long: a fixed-length tuple's is refused.
+        if draw(st.booleans()):
+            del container[last]
+        else:
+            container.insert(last, draw(REPLACEMENTS))
     else:
         container[last] = draw(REPLACEMENTS)
     return value

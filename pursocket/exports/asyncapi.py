@@ -9,8 +9,9 @@
 - A namespace that declares ``auth`` has an ``auth`` message (what a client sends in
   its Socket.IO CONNECT packet) and a ``receive`` operation for it.
 - Named types are ``components.schemas``; the schemas are those of the other formats
-  (:mod:`pursocket.exports.schema`); they use only keywords of JSON Schema draft-07,
-  which AsyncAPI schemas extend.
+  (:mod:`pursocket.exports.schema`) in the keywords of JSON Schema draft-07, which
+  AsyncAPI schemas extend: a fixed-length tuple's 2020-12 ``prefixItems`` is written
+  as draft-07's ``items`` array with ``additionalItems: false``.
 
 ``-o FILE.yaml`` (or ``.yml``) writes YAML, anything else JSON. ``--title`` and
 ``--api-version`` set ``info.title`` (default: the protocol's name) and
@@ -110,7 +111,7 @@ def asyncapi_document(model: ProtocolModel, options: ExportOptions) -> dict[str,
     }
     if model.protocol.__doc__:
         info["description"] = inspect.cleandoc(model.protocol.__doc__)
-    return {
+    document = {
         "asyncapi": ASYNCAPI_VERSION,
         "info": info,
         "defaultContentType": "application/json",
@@ -118,6 +119,22 @@ def asyncapi_document(model: ProtocolModel, options: ExportOptions) -> dict[str,
         "operations": operations,
         "components": {"schemas": dict(schemas.components)},
     }
+    return dict(_draft07(document))
+
+
+def _draft07(value: Any) -> Any:
+    """``value`` with every fixed-length tuple schema in draft-07's keywords."""
+    if isinstance(value, list):
+        return [_draft07(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {key: _draft07(item) for key, item in value.items()}
+    prefix = converted.get("prefixItems")
+    if isinstance(prefix, list) and converted.get("items") is False:
+        del converted["prefixItems"]
+        converted["items"] = prefix
+        converted["additionalItems"] = False
+    return converted
 
 
 def _message(event: EventSchemas) -> dict[str, Any]:

@@ -43,6 +43,8 @@ from pursocket.protocol import (
     EventSpec,
     NamespaceSpec,
     ProtocolModel,
+    is_tuple_type,
+    tuple_form,
     typeddict_class,
 )
 
@@ -274,6 +276,12 @@ class _Module:
             return " | ".join(self.annotation(arg, module) for arg in args)
         if origin is list and len(args) == 1:
             return f"list[{self.annotation(args[0], module)}]"
+        if is_tuple_type(tp):
+            form = tuple_form(tp)
+            items = [self.annotation(item, module) for item in form.items]
+            return (
+                f"tuple[{items[0]}, ...]" if form.variadic else f"tuple[{', '.join(items) or '()'}]"
+            )
         if origin is dict and len(args) == 2:
             return f"dict[{self.annotation(args[0], module)}, {self.annotation(args[1], module)}]"
         raise ExportError(f"Cannot write {tp!r} as a type in the generated module")

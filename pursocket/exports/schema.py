@@ -18,7 +18,11 @@ handled here, by rewriting the types before it runs and its schemas after:
 - a type alias (``TypeAliasType``, or a name in quotes such as a recursive ``"Json"``)
   is a named component, so a recursive one refers to itself;
 - a generic ``TypedDict`` (``Box[int]``) is a component named ``Box_int``;
-- a ``Literal``'s values are listed as declared.
+- a ``Literal``'s values are listed as declared;
+- a tuple (``tuple[int, str]``, ``tuple[int, ...]``, ``tuple[()]``, or the same with
+  ``typing.Tuple``) is described by msgspec as JSON Schema 2020-12 writes one
+  (``prefixItems``, ``items: false`` and the length for a fixed one; ``items`` for a
+  variadic one).
 """
 
 from __future__ import annotations
@@ -43,9 +47,11 @@ from pursocket.protocol import (
     EventSpec,
     ProtocolModel,
     is_required,
+    is_tuple_type,
     module_of,
     reference_key,
     resolve_reference,
+    tuple_form,
     typeddict_class,
     typeddict_fields,
 )
@@ -152,8 +158,8 @@ def protocol_schemas(model: ProtocolModel, ref_template: str) -> ProtocolSchemas
     except (TypeError, ValueError) as exc:
         raise ExportError(
             f"{model.name}: {exc}; this type has no JSON Schema form, so no export can describe "
-            f"it. Use a TypedDict, list[T], dict[str, T], str, int, float, bool, None, bytes, a "
-            f"Literal, a type alias, or a union of these"
+            f"it. Use a TypedDict, list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, "
+            f"float, bool, None, bytes, a Literal, a type alias, or a union of these"
         ) from None
     finisher = _Finisher(rewriter, schemas[len(exported) :], ref_template)
     finished_roots = iter(finisher.finish(schema) for schema in schemas[: len(exported)])
@@ -226,6 +232,13 @@ class _Rewriter:
             return self._reference(tp, module, reference, where)
         if typeddict_class(tp) is not None:
             return self._typeddict(tp, where)
+        if is_tuple_type(tp):
+            form = tuple_form(tp)
+            items = tuple(self.rewrite(item, module, where) for item in form.items)
+            if not form.items:
+                # msgspec bounds an empty tuple by its length only; "no items" as for the rest.
+                return _mark(form.of(items), items=False)
+            return form.of(items)
         origin, args = get_origin(tp), get_args(tp)
         if origin is Literal:
             # msgspec sorts a Literal's values; the exports list them as declared.

@@ -228,6 +228,9 @@ def _type(schema: Any, where: str, in_alias: bool = False) -> str:
 
 
 def _array(schema: Mapping[str, Any], where: str, in_alias: bool) -> str:
+    if schema.get("items") is False:  # a fixed-length tuple: its prefixItems and no more
+        items = [_type(item, where, in_alias) for item in schema.get("prefixItems", ())]
+        return f"[{', '.join(items)}]"
     return f"{_element(_type(schema.get('items', True), where, in_alias))}[]"
 
 
@@ -251,7 +254,15 @@ def _union(members: list[str]) -> str:
 
 def _element(ts_type: str) -> str:
     """``ts_type`` as the element of an array type, parenthesised when it is a union."""
-    return f"({ts_type})" if " | " in ts_type or "=>" in ts_type else ts_type
+    # A union or function type at the top level, not inside a tuple, an object or a
+    # string literal (json.dumps writes those, so a quote inside one is escaped).
+    outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', ts_type)
+    depth = 0
+    for index, char in enumerate(outside_strings):
+        depth += (char in "([{<") - (char in ")]}>")
+        if depth == 0 and outside_strings.startswith((" | ", "=>"), index):
+            return f"({ts_type})"
+    return ts_type
 
 
 def _key(name: str) -> str:
@@ -274,6 +285,6 @@ def _docstring(protocol: type) -> str | None:
 def _no_form(schema: Any, where: str) -> ExportError:
     return ExportError(
         f"{where}: the JSON Schema {json.dumps(schema, sort_keys=True)} has no TypeScript "
-        f"form in pursocket's exports; use a TypedDict, list[T], dict[str, T], str, int, "
-        f"float, bool, None, bytes, a Literal, or a union of these"
+        f"form in pursocket's exports; use a TypedDict, list[T], tuple[A, B], tuple[T, ...], "
+        f"dict[str, T], str, int, float, bool, None, bytes, a Literal, or a union of these"
     )

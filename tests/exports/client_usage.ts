@@ -9,6 +9,7 @@ import {
   type Labelled,
   type Profile,
   type PursocketError,
+  type Route,
   isPursocketError,
   namespaces,
 } from "./every_type";
@@ -81,6 +82,21 @@ export async function positive(): Promise<void> {
   forms.emit("tags", ["a", "b"]);
   forms.emit("age", 42);
   forms.emit("name", "ada");
+  // Tuples: fixed length, any length, empty.
+  forms.emit("pair", [1, "one"]);
+  const route: Route = {
+    start: [0, 0],
+    stops: [{ x: 1, y: 2 }],
+    legs: [[1.5, "walk"], [null, "ride"]],
+    done: [],
+    ticket: ["t", new ArrayBuffer(2)],
+    codes: [1, 2, 3],
+  };
+  const routed = await forms.emitWithAck("route", route);
+  if (!isPursocketError(routed)) {
+    const [found, best]: [boolean, Route | null] = routed;
+    const start: [number, number] | undefined = best?.start;
+  }
 }
 
 export async function mistakes(): Promise<void> {
@@ -151,4 +167,19 @@ export async function mistakes(): Promise<void> {
   // A number for an alias of a list of strings.
   // @ts-expect-error
   forms.emit("tags", 5);
+  // A tuple of the wrong length.
+  // @ts-expect-error
+  forms.emit("pair", [1, "one", 2]);
+  // A tuple with a wrong item.
+  // @ts-expect-error
+  forms.emit("pair", [1, 2]);
+  // A tuple of any length with a wrong item.
+  // @ts-expect-error
+  const codes: Route["codes"] = [1, "2"];
+  // An empty tuple that is not empty.
+  // @ts-expect-error
+  const done: Route["done"] = [1];
+  // An item past the end of a fixed-length tuple.
+  // @ts-expect-error
+  const third: Route["start"][2] = 0;
 }

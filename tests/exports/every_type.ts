@@ -72,6 +72,16 @@ export interface PursocketError {
   __pursocket_error__: { code: string; message: string; details: unknown };
 }
 
+/** Tuples: of a fixed length, of any length, and empty. */
+export interface Route {
+  start: [number, number];
+  stops: Point[];
+  legs: [number | null, "walk" | "ride"][];
+  done: [];
+  ticket?: [string, ArrayBuffer];
+  codes: number[];
+}
+
 export interface Settings {
   theme?: "dark" | "light";
   volume?: number;
@@ -130,6 +140,8 @@ export interface EveryType {
       tags: (msg: Tags) => void;
       age: (msg: number) => void;
       name: (msg: string) => void;
+      route: (req: Route, ack: (res: [boolean, Route | null] | PursocketError) => void) => void;
+      pair: (msg: [number, string]) => void;
     };
     s2c: {};
   };

@@ -34,3 +34,19 @@ lobby.on("connection", (socket) => {
   // @ts-expect-error
   socket.on("ping", (req, ack) => ack("pong"));
 });
+
+type Forms = EveryType["forms"];
+declare const forms: Namespace<Forms["c2s"], Forms["s2c"]>;
+
+forms.on("connection", (socket) => {
+  socket.on("pair", ([count, name]) => {
+    const both: [number, string] = [count, name];
+  });
+  socket.on("route", (route, ack) => ack([route.done.length === 0, route]));
+  // A Call answered with a tuple of the wrong length.
+  // @ts-expect-error
+  socket.on("route", (route, ack) => ack([true]));
+  // A Call answered with a tuple with a wrong item.
+  // @ts-expect-error
+  socket.on("route", (route, ack) => ack([1, null]));
+});

@@ -145,6 +145,9 @@ async def client_sends_generic_constrained_and_recursive() -> None:
     await c_lobby.emit("state", {"a": [1, "b", None, {"c": True, "d": 2.5}]})
     box: Box[str] = await c_lobby.call("boxed", {"item": 1})
     print(box["item"].upper())
+    await c_lobby.emit("move", (1, 2.5))
+    low, high = await c_lobby.call("span", (3.0, 1.0, 2.0))
+    print(high - low)
 
 
 @c_lobby.on("userCount")

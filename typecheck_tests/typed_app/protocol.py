@@ -82,6 +82,8 @@ class LobbyC2S(TypedDict):
     boxed: Call[Box[int], Box[str]]
     score: Msg[Annotated[int, Ge(0)]]
     state: Msg[JsonValue]
+    move: Msg[tuple[int, float]]
+    span: Call[tuple[float, ...], tuple[float, float]]
 
 
 class LobbyS2C(TypedDict):

@@ -158,6 +158,10 @@ async def client_sends(point: Point) -> None:
     await c_lobby.emit("score", "3")  # E Annotated[int, Ge(0)] is an int to a checker
     await c_lobby.emit("state", {"a": {1, 2}})  # E a set is no JsonValue
     await c_lobby.call("boxed", {"item": "x"})  # E Box[int] holds an int
+    await c_lobby.emit("move", (1, 2.5, 3))  # E a tuple of two items
+    await c_lobby.emit("move", ("1", 2.5))  # E the first item is an int
+    await c_lobby.emit("move", [1, 2.5])  # E a list is no tuple
+    await c_lobby.call("span", (1.0, "2"))  # E a tuple of floats
     wrong_box: Box[int] = await c_lobby.call("boxed", {"item": 1})  # E the response is Box[str]
     print(wrong_box)
 
