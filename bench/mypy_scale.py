@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _checker_scale import is_c2s, is_call, protocol_source, timed_run
 from mypy import api
 from pursocket_mypy.main import PursocketPlugin
 
@@ -43,42 +43,6 @@ from pursocket_mypy.main import PursocketPlugin
 #: a call site can be compared across protocol sizes.
 SIZES = [(10, 10, 1_000), (50, 40, 1_000), (50, 40, 5_000), (10, 10, 20_000), (50, 40, 20_000)]
 QUICK_SIZES = [(3, 4, 50)]
-
-
-def event_name(index: int) -> str:
-    return f"event{index}"
-
-
-def is_c2s(index: int) -> bool:
-    return index % 2 == 0
-
-
-def is_call(index: int) -> bool:
-    return index % 3 == 0
-
-
-def protocol_source(namespaces: int, events: int) -> str:
-    """A protocol module: ``ns{i}`` namespaces, each with ``events`` events."""
-    lines = ["from typing import TypedDict", "", "from pursocket import Call, Msg", ""]
-    for ns in range(namespaces):
-        by_direction: dict[str, list[str]] = {"c2s": [], "s2c": []}
-        for index in range(events):
-            payload = f"Ns{ns}Event{index}"
-            lines += [f"class {payload}(TypedDict):", "    seq: int", "    text: str", ""]
-            marker = f"Call[{payload}, bool]" if is_call(index) else f"Msg[{payload}]"
-            direction = "c2s" if is_c2s(index) else "s2c"
-            by_direction[direction].append(f"    {event_name(index)}: {marker}")
-        for direction, fields in by_direction.items():
-            lines += [f"class Ns{ns}{direction.upper()}(TypedDict):", *fields, ""]
-        lines += [
-            f"class Ns{ns}(TypedDict):",
-            f"    c2s: Ns{ns}C2S",
-            f"    s2c: Ns{ns}S2C",
-            "",
-        ]
-    lines += ["class AppProtocol(TypedDict):"]
-    lines += [f"    ns{ns}: Ns{ns}" for ns in range(namespaces)]
-    return "\n".join(lines) + "\n"
 
 
 def calls_source(namespaces: int, events: int, calls: int) -> str:
@@ -110,7 +74,7 @@ def calls_source(namespaces: int, events: int, calls: int) -> str:
         ]
         for site in range(start, min(start + per_function, calls)):
             index = site % events
-            event = event_name(index)
+            event = f"event{index}"
             payload = f'{{"seq": {site}, "text": "site {site}"}}'
             if is_c2s(index):
                 ns = (site // events) % namespaces
@@ -141,12 +105,7 @@ def run_mypy(directory: Path, plugin: bool, run: int) -> tuple[float, float]:
         "protocol.py",
         "calls.py",
     ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=directory, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result, wall, cpu = timed_run(command, directory)
     # Both variants must type-check cleanly: the generated code is correct.
     if result.returncode != 0:
         raise SystemExit(

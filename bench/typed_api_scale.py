@@ -26,45 +26,20 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _checker_scale import is_c2s, is_call, protocol_source, timed_run
 
 ROOT = Path(__file__).resolve().parent.parent
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
 
 SIZE = (50, 40, 5_000)
 QUICK_SIZE = (3, 4, 40)
-
-
-def is_c2s(index: int) -> bool:
-    return index % 2 == 0
-
-
-def is_call(index: int) -> bool:
-    return index % 3 == 0
-
-
-def protocol_source(namespaces: int, events: int) -> str:
-    """A protocol module: ``ns{i}`` namespaces, each with ``events`` events."""
-    lines = ["from typing import TypedDict", "", "from pursocket import Call, Msg", ""]
-    for ns in range(namespaces):
-        fields: dict[str, list[str]] = {"c2s": [], "s2c": []}
-        for index in range(events):
-            payload = f"Ns{ns}Event{index}"
-            lines += [f"class {payload}(TypedDict):", "    seq: int", "    text: str", ""]
-            marker = f"Call[{payload}, bool]" if is_call(index) else f"Msg[{payload}]"
-            fields["c2s" if is_c2s(index) else "s2c"].append(f"    event{index}: {marker}")
-        for direction, declared in fields.items():
-            lines += [f"class Ns{ns}{direction.upper()}(TypedDict):", *declared, ""]
-        lines += [f"class Ns{ns}(TypedDict):", f"    c2s: Ns{ns}C2S", f"    s2c: Ns{ns}S2C", ""]
-    lines += ["class AppProtocol(TypedDict):", *(f"    ns{ns}: Ns{ns}" for ns in range(namespaces))]
-    return "\n".join(lines) + "\n"
 
 
 def sites(namespaces: int, events: int, calls: int) -> list[tuple[int, int, int]]:
@@ -148,12 +123,7 @@ def run_checker(directory: Path, checker: str, module: str, run: int) -> tuple[f
         cache = directory / f"cache-{module}-{run}"
         command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]
         command += ["--cache-dir", str(cache), target]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=directory, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result, elapsed, cpu = timed_run(command, directory)
     if result.returncode != 0:
         raise SystemExit(f"{checker} found errors in {target}:\n{result.stdout}{result.stderr}")
     return elapsed, cpu
