@@ -15,28 +15,15 @@ from pursocket import CallError, CallTimeout, Client, ConnectError, Server
 from pursocket.testing import ServeFixture, serve
 from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
-from tests.trust_helpers import RawSocket, pursocket_records, raw_client
-
-
-def forms_server(**options: Any) -> Server[Any]:
-    """A Forms server whose ``lookup`` Call echoes a shape and ``number`` Msgs are counted."""
-    server = Server(FormsProtocol, **options)
-    forms = server.namespace("forms")
-
-    @forms.on_call("lookup")
-    def lookup(conn: Any, name: str) -> Any:
-        return {"name": name}
-
-    return server
-
-
-async def healthy(url: str) -> None:
-    """A fresh pursocket client can connect and complete a Call."""
-    client = Client(FormsProtocol, reconnection=False)
-    forms = client.namespace("forms")
-    async with client:
-        await client.connect(url)
-        assert await forms.call("lookup", "ping") == {"name": "ping"}
+from tests.trust_helpers import (
+    RawSocket,
+    attacker_and_bystander,
+    forms_server,
+    healthy,
+    pursocket_records,
+    raw_client,
+    silent_client,
+)
 
 
 async def test_raising_connect_handler_leaves_nothing_behind(
@@ -173,9 +160,7 @@ async def test_malformed_packets_close_only_that_connection_without_a_traceback(
     pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, case: str
 ) -> None:
     url = await pursocket_serve(forms_server())
-    bystander = await raw_client(url)
-    attacker = await RawSocket.open(url)
-    try:
+    async with attacker_and_bystander(url) as (attacker, bystander):
         for frame in MALFORMED[case]:
             if isinstance(frame, bytes):
                 await attacker.send_bytes(frame)
@@ -184,9 +169,6 @@ async def test_malformed_packets_close_only_that_connection_without_a_traceback(
         assert await attacker.closed_by_server()
         answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
         assert answer == {"name": "fine"}
-    finally:
-        await attacker.close()
-        await bystander.disconnect()
     assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
     assert len(pursocket_records(caplog, logging.WARNING)) == 1
     await healthy(url)
@@ -209,16 +191,11 @@ async def test_oversized_websocket_message_closes_that_connection(
     pursocket_serve: ServeFixture,
 ) -> None:
     url = await pursocket_serve(forms_server(max_http_buffer_size=10_000))
-    bystander = await raw_client(url)
-    attacker = await RawSocket.open(url)
-    try:
+    async with attacker_and_bystander(url) as (attacker, bystander):
         await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
         assert await attacker.closed_by_server()
         answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
         assert answer == {"name": "fine"}
-    finally:
-        await attacker.close()
-        await bystander.disconnect()
 
 
 async def test_oversized_long_polling_post_is_answered_and_shutdown_stays_prompt() -> None:
@@ -318,20 +295,10 @@ async def test_a_client_that_never_answers_a_server_call_times_out(
     connected = Inbox()
     forms.on_connect(connected.put)
     url = await pursocket_serve(server)
-    silent = await raw_client(url)
-    never = asyncio.Event()
-
-    async def ask(request: Any) -> None:
-        await never.wait()
-
-    silent.on("ask", ask, namespace="/forms")
-    try:
+    async with silent_client(url):
         [conn] = await connected.wait_for(1)
         with pytest.raises(CallTimeout):
             await conn.call("ask", None, timeout=0.3)
-    finally:
-        never.set()
-        await silent.disconnect()
 
 
 async def test_shutdown_fails_calls_in_flight_on_both_sides() -> None:
@@ -502,20 +469,17 @@ async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
     pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
     url = await pursocket_serve(forms_server())
-    bystander = await raw_client(url)
-    attacker = await RawSocket.open(url)
     # uvicorn's loggers do not propagate: an exception escaping the app is logged there.
     uvicorn_logger = logging.getLogger("uvicorn")
     uvicorn_logger.addHandler(caplog.handler)
     try:
-        await attacker._ws.send_str(frame)  # no Engine.IO MESSAGE prefix: raw frames
-        assert await attacker.closed_by_server()
-        answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
-        assert answer == {"name": "fine"}
+        async with attacker_and_bystander(url) as (attacker, bystander):
+            await attacker.send_frame(frame)  # no Engine.IO MESSAGE prefix: raw frames
+            assert await attacker.closed_by_server()
+            answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+            assert answer == {"name": "fine"}
     finally:
         uvicorn_logger.removeHandler(caplog.handler)
-        await attacker.close()
-        await bystander.disconnect()
     assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
 
 

@@ -14,8 +14,15 @@ from pursocket._logging import LogLimiter
 from pursocket.testing import ServeFixture
 from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
-from tests.test_trust_faults import forms_server, healthy
-from tests.trust_helpers import RawSocket, pursocket_records, raw_client
+from tests.trust_helpers import (
+    RawSocket,
+    attacker_and_bystander,
+    forms_server,
+    healthy,
+    pursocket_records,
+    raw_client,
+    silent_client,
+)
 
 
 async def test_the_message_limit_counts_bytes_over_websocket(pursocket_serve: ServeFixture) -> None:
@@ -44,20 +51,16 @@ async def test_engineio_packets_carrying_json_close_that_websocket(
     pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
     url = await pursocket_serve(forms_server())
-    bystander = await raw_client(url)
-    attacker = await RawSocket.open(url)
     uvicorn_logger = logging.getLogger("uvicorn")
     uvicorn_logger.addHandler(caplog.handler)
     try:
-        await attacker._ws.send_str(frame)
-        assert await attacker.closed_by_server()
-        assert await bystander.call("lookup", "fine", namespace="/forms", timeout=5) == {
-            "name": "fine"
-        }
+        async with attacker_and_bystander(url) as (attacker, bystander):
+            await attacker.send_frame(frame)
+            assert await attacker.closed_by_server()
+            answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+            assert answer == {"name": "fine"}
     finally:
         uvicorn_logger.removeHandler(caplog.handler)
-        await attacker.close()
-        await bystander.disconnect()
     assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert line.startswith("Closing the websocket of 127.0.0.1:")
@@ -191,7 +194,7 @@ async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(
     try:
         await attacker.send('2/forms,["text","' + "x" * 20_000 + '"]')
         assert await attacker.closed_by_server()
-        assert attacker._ws.close_code == 1009  # uvicorn's "message too big", not pursocket's
+        assert attacker.close_code == 1009  # uvicorn's "message too big", not pursocket's
     finally:
         await attacker.close()
 
@@ -203,14 +206,7 @@ async def test_unanswered_server_calls_leave_no_callback_behind(
     connected = Inbox()
     server.namespace("forms").on_connect(connected.put)
     url = await pursocket_serve(server)
-    silent = await raw_client(url)
-    never = asyncio.Event()
-
-    async def ask(request: Any) -> None:
-        await never.wait()
-
-    silent.on("ask", ask, namespace="/forms")
-    try:
+    async with silent_client(url):
         [conn] = await connected.wait_for(1)
         outcomes = await asyncio.gather(
             *(conn.call("ask", None, timeout=0.5) for _ in range(200)), return_exceptions=True
@@ -218,9 +214,6 @@ async def test_unanswered_server_calls_leave_no_callback_behind(
         assert {type(outcome).__name__ for outcome in outcomes} == {"CallTimeout"}
         # Only python-socketio's id counter is left for this connection.
         assert list(server.sio.manager.callbacks[conn.sid]) == [0]
-    finally:
-        never.set()
-        await silent.disconnect()
 
 
 async def test_connect_auth_has_its_own_much_smaller_size_limit(
@@ -395,7 +388,7 @@ async def test_a_client_that_does_not_read_is_closed_and_its_queue_freed(
             assert gone.items == [sleeping.sid] and reading.connected
             assert socket.queue.qsize() == 2  # all dropped but CLOSE and the end marker
     finally:
-        await sleeper._session.close()  # drops the connection without a close handshake
+        await sleeper.drop()
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert line == (
         f"Closing the connection of Engine.IO session {eio_sid}: more than 1600000 bytes "

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import socketio
+
+from pursocket import Client, Server
+from tests.protocol_forms import FormsProtocol
+
+
+def forms_server(**options: Any) -> Server[Any]:
+    """A Forms server (``options`` for ``Server``) whose ``lookup`` Call echoes a shape."""
+    server = Server(FormsProtocol, **options)
+    forms = server.namespace("forms")
+
+    @forms.on_call("lookup")
+    def lookup(conn: Any, name: str) -> Any:
+        return {"name": name}
+
+    return server
+
+
+async def healthy(url: str) -> None:
+    """A fresh pursocket client can connect to a ``forms_server`` and complete a Call."""
+    client = Client(FormsProtocol, reconnection=False)
+    forms = client.namespace("forms")
+    async with client:
+        await client.connect(url)
+        assert await forms.call("lookup", "ping") == {"name": "ping"}
 
 
 class RawSocket:
@@ -36,6 +62,15 @@ class RawSocket:
     async def send_bytes(self, data: bytes) -> None:
         """Send one binary frame (a Socket.IO binary attachment)."""
         await self._ws.send_bytes(data)
+
+    async def send_frame(self, text: str) -> None:
+        """Send one text frame as it is, not wrapped in an Engine.IO MESSAGE."""
+        await self._ws.send_str(text)
+
+    @property
+    def close_code(self) -> int | None:
+        """The websocket close code the server sent, once it has closed the connection."""
+        return self._ws.close_code
 
     async def next_text(self, timeout: float = 5.0) -> str:
         """The next Engine.IO text frame other than a ping (pings are answered)."""
@@ -75,12 +110,45 @@ class RawSocket:
         await self._ws.close()
         await self._session.close()
 
+    async def drop(self) -> None:
+        """Drop the connection without a websocket close handshake."""
+        await self._session.close()
+
 
 async def raw_client(url: str, namespace: str = "/forms", **options: Any) -> socketio.AsyncClient:
     """A plain python-socketio client (its default JSON), connected over websocket."""
     client = socketio.AsyncClient(handle_sigint=False, reconnection=False, **options)
     await client.connect(url, namespaces=[namespace], transports=["websocket"], wait_timeout=5)
     return client
+
+
+@asynccontextmanager
+async def attacker_and_bystander(url: str) -> AsyncIterator[tuple[RawSocket, socketio.AsyncClient]]:
+    """A hand-driven websocket (the attacker) and a plain client (the bystander) on /forms."""
+    bystander = await raw_client(url)
+    attacker = await RawSocket.open(url)
+    try:
+        yield attacker, bystander
+    finally:
+        await attacker.close()
+        await bystander.disconnect()
+
+
+@asynccontextmanager
+async def silent_client(url: str) -> AsyncIterator[socketio.AsyncClient]:
+    """A plain client on /forms that takes the server's ``ask`` Calls and never answers."""
+    client = await raw_client(url)
+    never = asyncio.Event()
+
+    async def ask(request: Any) -> None:
+        await never.wait()
+
+    client.on("ask", ask, namespace="/forms")
+    try:
+        yield client
+    finally:
+        never.set()
+        await client.disconnect()
 
 
 def pursocket_records(caplog: Any, level: int = logging.DEBUG) -> list[logging.LogRecord]:
