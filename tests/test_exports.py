@@ -217,6 +217,39 @@ def test_json_schema_is_a_valid_2020_12_schema() -> None:
 
 
 @pytest.mark.parametrize(
+    ("schemas", "validator"),
+    [
+        pytest.param(
+            json.loads(exported("every_type.schema.json"))["$defs"],
+            jsonschema.Draft202012Validator,
+            id="jsonschema-2020-12",
+        ),
+        pytest.param(
+            json.loads(exported("every_type.asyncapi.json"))["components"]["schemas"],
+            jsonschema.Draft7Validator,
+            id="asyncapi-draft-07",
+        ),
+    ],
+)
+def test_a_tuple_schema_means_a_tuple_in_its_draft(schemas: Any, validator: Any) -> None:
+    """Each document's tuples, read by a validator of the draft the format uses."""
+    route = schemas["Route"]["properties"]
+    verdicts = {
+        name: [validator(route[name]).is_valid(value) for value in values]
+        for name, values in {
+            "start": [[0, 1], [0], [0, 1, 2], [0, "1"]],
+            "codes": [[], [1, 2, 3], [1, "2"]],
+            "done": [[], [0]],
+        }.items()
+    }
+    assert verdicts == {
+        "start": [True, False, False, False],
+        "codes": [True, True, False],
+        "done": [True, False],
+    }
+
+
+@pytest.mark.parametrize(
     "value",
     [
         pytest.param(

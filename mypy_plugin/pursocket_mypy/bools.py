@@ -17,6 +17,7 @@ from mypy.types import (
     AnyType,
     Instance,
     LiteralType,
+    ProperType,
     TupleType,
     Type,
     UnionType,
@@ -49,14 +50,8 @@ def is_bool(typ: Type) -> bool:
 
 def refuses_bool(declared: Type) -> bool:
     """Whether ``declared`` takes a number but no bool (``int``, ``float | None``)."""
-    proper = get_proper_type(declared)
-    members = (
-        [get_proper_type(item) for item in proper.items]
-        if isinstance(proper, UnionType)
-        else [proper]
-    )
     takes_number = False
-    for member in members:
+    for member in _members(declared):
         if isinstance(member, AnyType) or is_bool(member):
             return False
         if isinstance(member, Instance):
@@ -122,14 +117,16 @@ def _in_dict(
     return found
 
 
-def _list_item(declared: Type) -> Type | None:
+def _members(declared: Type) -> list[ProperType]:
+    """``declared``'s union members, or ``declared`` alone."""
     proper = get_proper_type(declared)
-    members = (
-        [get_proper_type(item) for item in proper.items]
-        if isinstance(proper, UnionType)
-        else [proper]
-    )
-    for member in members:
+    if isinstance(proper, UnionType):
+        return [get_proper_type(item) for item in proper.items]
+    return [proper]
+
+
+def _list_item(declared: Type) -> Type | None:
+    for member in _members(declared):
         if isinstance(member, Instance) and member.type.fullname == "builtins.list" and member.args:
             return member.args[0]
     return None
@@ -137,13 +134,7 @@ def _list_item(declared: Type) -> Type | None:
 
 def _tuple_items(declared: Type, count: int) -> list[Type] | None:
     """The declared type of each of ``count`` items of a tuple display, if a tuple is declared."""
-    proper = get_proper_type(declared)
-    members = (
-        [get_proper_type(item) for item in proper.items]
-        if isinstance(proper, UnionType)
-        else [proper]
-    )
-    for member in members:
+    for member in _members(declared):
         if isinstance(member, TupleType) and len(member.items) == count:
             return list(member.items)
         if (
