@@ -58,7 +58,12 @@ class TuplesS2C(TypedDict):
     sent: Msg[tuple[str, bytes]]
 
 
+class Login(TypedDict):
+    version: tuple[int, int]
+
+
 class TuplesNamespace(TypedDict):
+    auth: Login
     c2s: TuplesC2S
     s2c: TuplesS2C
 
@@ -202,6 +207,7 @@ def tuple_server(seen: Inbox, room: str = "all") -> Server[TuplesProtocol]:
 
     @tuples.on_connect
     async def connected(conn: TuplesConn) -> None:
+        seen.put(("auth", conn.auth))
         await conn.join_room(room)
 
     @tuples.on("move")
@@ -256,7 +262,7 @@ async def test_python_peers_exchange_tuples_as_one_argument_both_ways(
     seen = Inbox()
     url = await pursocket_serve(tuple_server(seen))
     client = Client(TuplesProtocol, reconnection=False)
-    tuples = client.namespace("tuples")
+    tuples = client.namespace("tuples", auth={"version": (1, 2)})
     received = Inbox()
 
     @tuples.on("moved")
@@ -287,9 +293,10 @@ async def test_python_peers_exchange_tuples_as_one_argument_both_ways(
         await tuples.emit("shapes", ({"kind": "circle", "radius": 1.0}, [1, [2]]))
         await tuples.emit("move", (5, 6))
         got = await received.wait_for(6)
-        answers = await seen.wait_for(7)
+        answers = await seen.wait_for(8)
     assert types_of(answers) == types_of(
         [
+            ("auth", {"version": (1, 2)}),
             ("scale", (2.0, 0.5, 1.0)),
             ("upload", ("name", b"\x01\x02\x03")),
             ("track", {"point": (1, 2), "path": ((1.0, 2.0),), "label": ("l", b"\x07")}),
@@ -338,7 +345,7 @@ async def test_a_broadcast_through_redis_carries_a_tuple_as_one_argument() -> No
         for url in urls:
             client = Client(TuplesProtocol, reconnection=False)
             inbox = Inbox()
-            client.namespace("tuples").on("sent")(inbox.put)
+            client.namespace("tuples", auth={"version": (1, 0)}).on("sent")(inbox.put)
             await stack.enter_async_context(client)
             await client.connect(url)
             inboxes.append(inbox)
@@ -392,9 +399,10 @@ async def test_the_js_client_sends_and_receives_tuples_as_arrays(
     ]
     assert by_type["sent"] == [{"payload": ["bin", {"binary": [0, 1]}]}]
     assert by_type["ask"] == [{"request": ["q", 1]}]
-    answers = await seen.wait_for(5)
+    answers = await seen.wait_for(6)
     assert types_of(answers) == types_of(
         [
+            ("auth", {"version": (3, 4)}),
             ("scale", (2.0, 0.5, 1.0)),
             ("upload", ("abc", b"\x01\x02\x03")),
             ("move", (1, 2)),

@@ -6,7 +6,7 @@ import { io } from "socket.io-client";
 const binary = (key, value) =>
   value && value.type === "Buffer" && Array.isArray(value.data) ? { binary: value.data } : value;
 const print = (line) => process.stdout.write(JSON.stringify(line, binary) + "\n");
-const socket = io(`${process.argv[2]}/tuples`, { reconnection: false });
+const socket = io(`${process.argv[2]}/tuples`, { auth: { version: [3, 4] }, reconnection: false });
 let pending = 5; // moved x3, tracked, sent; then the "ask" Call
 let allArrived;
 const arrived = new Promise((resolve) => (allArrived = resolve));
