@@ -1,35 +1,36 @@
-"""The single-process client manager pursocket's server uses unless given another."""
+"""How pursocket's server delivers a broadcast to the recipients this process holds.
+
+python-socketio's managers start one task per recipient and wait for them all, both
+the single-process manager and, for their local delivery, the message-queue managers
+(Redis, RabbitMQ). pursocket's server delivers without a task per recipient: with
+no manager given it uses :class:`LocalManager`, and it gives a message-queue manager
+the same local delivery (:func:`deliver_locally_without_tasks`).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from pursocket._logging import LogLimiter
-
-__all__ = ["LocalManager"]
+__all__ = ["LocalManager", "deliver_locally_without_tasks"]
 
 
 class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
-    """The single-process manager, sending a broadcast without a task per recipient.
+    """The single-process manager, delivering a broadcast without a task per recipient.
 
-    python-socketio's manager starts one task per recipient and waits for them all.
     Handing a packet to a connection only puts it on that connection's unbounded
-    queue and never waits, so this manager does it for every recipient in turn in
-    the emitting task: the same packets in the same order, for a fraction of the CPU
-    time in a large room. Emits that expect acknowledgements, and message-queue
-    managers (Redis, RabbitMQ), keep python-socketio's behaviour. A connection whose
-    send fails is logged through ``log``.
+    queue and never waits, so this manager encodes the broadcast once and queues it
+    for every recipient in turn in the emitting task: the same packets in the same
+    order as python-socketio's manager, for a fraction of the CPU time in a large
+    room. Emits that expect acknowledgements keep python-socketio's behaviour. Its
+    server is pursocket's ``SocketIOServer``, whose ``send_to_each`` queues the
+    packets (and logs a connection whose send fails).
     """
-
-    def __init__(self, log: LogLimiter) -> None:
-        super().__init__()
-        self._pursocket_log = log
 
     async def emit(
         self,
@@ -42,7 +43,7 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         to: Any = None,
         **kwargs: Any,
     ) -> None:
-        """Send ``event`` to every participant of ``to``/``room`` but ``skip_sid``."""
+        """Send ``event`` to every participant of ``to``/``room`` in this process but ``skip_sid``."""
         if callback is not None:
             await super().emit(
                 event, data, namespace, room, skip_sid, callback=callback, to=to, **kwargs
@@ -69,18 +70,32 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
             eio_packet.Packet(eio_packet.MESSAGE, part)
             for part in (encoded if isinstance(encoded, list) else [encoded])
         ]
-        for eio_sid in recipients:
-            try:
-                for message in messages:
-                    await self.server._send_eio_packet(eio_sid, message)
-            except Exception:  # one failing connection must not cost the others the message
-                self._pursocket_log.log(
-                    logging.WARNING,
-                    f"eio {eio_sid}",
-                    "Could not send a broadcast to Engine.IO session %s",
-                    eio_sid,
-                    exc_info=True,
-                )
+        await self.server.send_to_each(recipients, messages)
         # Let the connections' writers run before the emitting task goes on, as
         # python-socketio's waiting for its send tasks does.
         await asyncio.sleep(0)
+
+
+def deliver_locally_without_tasks(manager: Any) -> None:
+    """Give a message-queue ``manager`` :class:`LocalManager`'s local delivery.
+
+    python-socketio's ``AsyncPubSubManager`` (the base of ``AsyncRedisManager`` and
+    ``AsyncAioPikaManager``) delivers a broadcast to this process's recipients, for
+    a broadcast of its own as for one read from the channel, through
+    ``super().emit(...)``: the next class in the manager's method resolution order.
+    The manager's class is extended, in place, by a subclass that puts
+    :class:`LocalManager` there, so that call reaches ``LocalManager.emit``; the
+    manager stays an instance of its class and publishes as before. Any other
+    manager is left as it is.
+    """
+    if isinstance(manager, AsyncPubSubManager) and not isinstance(manager, LocalManager):
+        kind = type(manager)
+        extended = _DELIVERING_LOCALLY.get(kind)
+        if extended is None:
+            extended = type(kind.__name__, (kind, LocalManager), {"__module__": kind.__module__})
+            _DELIVERING_LOCALLY[kind] = extended
+        manager.__class__ = extended
+
+
+#: Each message-queue manager class, extended with LocalManager's local delivery.
+_DELIVERING_LOCALLY: dict[type, type] = {}

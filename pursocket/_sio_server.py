@@ -22,7 +22,7 @@ from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._engine import EngineIOServer
 from pursocket._logging import LogLimiter
 from pursocket._parked import DEFAULT_PARKED_TOTAL_BYTES, ParkedPackets
-from pursocket._tasks import Concurrently, InFlight, InOrder, run_now, spawn
+from pursocket._tasks import EventRunner, spawn
 from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
 
 __all__ = ["ServerRoute", "SocketIOServer"]
@@ -39,9 +39,6 @@ class ServerRoute:
     disconnected: Callable[[str, Any], Awaitable[None]]
     #: ``receive(sid, eio_sid, packet)``: handles one EVENT packet of a connected client.
     receive: Callable[[str, str, PursocketPacket], Coroutine[Any, Any, None]]
-    #: ``runs_without_waiting(packet)``: whether handling the EVENT packet never waits,
-    #: so it can run as the packet is read, without a task.
-    runs_without_waiting: Callable[[PursocketPacket], bool]
 
 
 class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -59,12 +56,9 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     * A packet that is not well-formed Socket.IO closes that client's connection with
       one rate-limited log line, instead of a traceback per packet (and instead of
       wedging the connection, for a bad binary attachment).
-    * With ``in_order``, each connection's events run one after another.
-    * ``in_flight`` bounds how many events of one connection are handled (or queued
-      in order) at a time; at the bound, that connection is not read from until one
-      of its handlers finishes.
-    * An event for a plain-function handler runs as it is read, without a task (it is
-      over before the next packet is read, so it does not count against ``in_flight``).
+    * ``events`` starts handling each event as it is read, and goes on in a task only
+      if the handling waits (see :mod:`pursocket._tasks`): in order per connection
+      with ``ordered=True``, at most ``max_in_flight`` of a connection at a time.
     """
 
     def __init__(
@@ -72,17 +66,14 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         *,
         routes: Mapping[str, ServerRoute],
         log: LogLimiter,
-        in_order: InOrder | None,
-        in_flight: InFlight,
+        events: EventRunner,
         **options: Any,
     ) -> None:
         # Set first: python-socketio's __init__ builds the Engine.IO server, which shares it.
         self._pursocket_log = log
         super().__init__(**options)
         self._pursocket_routes = routes
-        self._pursocket_in_order = in_order
-        self._pursocket_unstarted = Concurrently()
-        self._pursocket_in_flight = in_flight
+        self._pursocket_events = events
         self._pursocket_parked = ParkedPackets(
             self._pursocket_parked_too_long,
             total_bytes=max(DEFAULT_PARKED_TOTAL_BYTES, 4 * self.eio.max_http_buffer_size),
@@ -103,6 +94,25 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
                 packet.ACK, namespace=namespace, id=ack_id, data=[argument], binary=binary
             ),
         )
+
+    async def send_to_each(self, eio_sids: list[str], messages: list[Any]) -> None:
+        """Queue the Engine.IO packets ``messages`` for each session of ``eio_sids`` in turn.
+
+        A session whose send fails is logged; the others still get the messages.
+        """
+        send = self.eio.send_packet
+        for eio_sid in eio_sids:
+            try:
+                for message in messages:
+                    await send(eio_sid, message)
+            except Exception:  # one failing connection must not cost the others the message
+                self._pursocket_log.log(
+                    logging.WARNING,
+                    f"eio {eio_sid}",
+                    "Could not send a broadcast to Engine.IO session %s",
+                    eio_sid,
+                    exc_info=True,
+                )
 
     def instrument(self, *args: Any, **kwargs: Any) -> Any:
         """Serve the Socket.IO Admin UI: python-socketio's ``instrument``, same arguments.
@@ -163,9 +173,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         return functools.partial(EngineIOServer, log=self._pursocket_log)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
-        # The events that arrived before the connection ended start before it ends.
-        await self._pursocket_unstarted.started(eio_sid)
-        self._pursocket_in_flight.end(eio_sid)
+        self._pursocket_events.end(eio_sid)
         self._pursocket_parked.drop(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
         socket = self.eio.sockets.get(eio_sid)
@@ -260,7 +268,6 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
                 return
             await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
         elif kind == packet.DISCONNECT:
-            await self._pursocket_unstarted.started(eio_sid)
             await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
         elif kind in (packet.EVENT, packet.ACK):
             await self._pursocket_complete(eio_sid, pkt)
@@ -298,20 +305,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         if self._pursocket_reports_events and isinstance(event, str):
             # The Admin UI's instrumentation wraps _trigger_event to report each event.
             await self._trigger_event(event, path, sid, *pkt.data[1:])
-        in_order = self._pursocket_in_order
-        if route.runs_without_waiting(pkt) and (
-            self._pursocket_unstarted.idle(eio_sid) if in_order is None else in_order.idle(sid)
-        ):
-            await run_now(route.receive(sid, eio_sid, pkt))
-            return
-        try:
-            job = await self._pursocket_in_flight.admit(eio_sid, route.receive(sid, eio_sid, pkt))
-        except ConnectionError:  # the connection ended while its reading was paused
-            return
-        if in_order is None:
-            self._pursocket_unstarted.submit(eio_sid, job)
-        else:
-            in_order.submit(sid, job)
+        await self._pursocket_events.start(eio_sid, sid, route.receive(sid, eio_sid, pkt))
 
 
 class _FalsyAuth:

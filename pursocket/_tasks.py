@@ -1,25 +1,33 @@
-"""How pursocket runs the handling of each event: as a task of its own, or in order.
+"""How pursocket runs the handling of each event: started as it arrives, a task only if it waits.
 
-By default each event runs in its own task (:func:`spawn`), so a slow handler lets a
-later event finish first. :class:`InOrder` runs the events of one connection one
-after another, in the order they arrived. An event whose handling never waits (a
-plain-function handler) needs no task: :func:`run_now` runs it where it arrives, when
-no earlier event of its connection is still waiting to start (:class:`Concurrently`
-and :class:`InOrder` know).
+A server starts handling each event as its frame is read (:class:`EventRunner`), in a
+context of its own, as a task would. Handling that never waits (a plain-function
+handler, or an ``async def`` one that returns without waiting for anything) runs to
+its end there and costs no task. Handling that waits goes on in a task from the point
+where it first waited, so a slow handler lets a later event finish first; with
+``ordered=True`` the events of one connection that arrive meanwhile wait their turn
+instead, and run one after another in arrival order. Either way the events of a
+connection start in the order they arrived, and before the connection's end.
+
+The client runs each event in a task of its own (:func:`run`), or in order
+(:class:`InOrder`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Coroutine
+import contextvars
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 from pursocket._logging import logger
 
-__all__ = ["Concurrently", "InOrder", "run", "run_now", "spawn"]
+__all__ = ["EventRunner", "InOrder", "run", "spawn"]
 
 _background_tasks: set[asyncio.Task[Any]] = set()
+
+_FAILED = "pursocket's handling of an event failed"
 
 
 def spawn(job: Coroutine[Any, Any, Any]) -> None:
@@ -32,7 +40,7 @@ def spawn(job: Coroutine[Any, Any, Any]) -> None:
 def _finished(task: asyncio.Task[Any]) -> None:
     _background_tasks.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        logger.error("pursocket's handling of an event failed", exc_info=task.exception())
+        logger.error(_FAILED, exc_info=task.exception())
 
 
 class InOrder:
@@ -40,10 +48,6 @@ class InOrder:
 
     def __init__(self) -> None:
         self._queues: dict[str, collections.deque[Coroutine[Any, Any, Any]]] = {}
-
-    def idle(self, key: str) -> bool:
-        """Whether no job of ``key`` is waiting or running."""
-        return key not in self._queues
 
     def submit(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
         """Run ``job`` after every job submitted earlier under ``key`` has finished."""
@@ -60,57 +64,12 @@ class InOrder:
                 try:
                     await queue[0]
                 except Exception:  # the next events of the connection must still run
-                    logger.exception("pursocket's handling of an event failed")
+                    logger.exception(_FAILED)
                 del queue[0]
         finally:
             self._queues.pop(key, None)
             for job in queue:
                 job.close()
-
-
-class Concurrently:
-    """Runs each event in a task of its own, and knows whose tasks have not started yet.
-
-    Tasks start in the order they were made, so the events of one connection start in
-    the order they arrived. An event run at once (:func:`run_now`) keeps that order
-    only while none of its connection's tasks is still waiting to start, and the
-    connection's end waits for them to start (:meth:`started`), as its events did
-    when every frame was read in a task of its own.
-    """
-
-    def __init__(self) -> None:
-        self._waiting: dict[str, int] = {}
-
-    def idle(self, key: str) -> bool:
-        """Whether every task submitted under ``key`` has started."""
-        return key not in self._waiting
-
-    def submit(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
-        """Run ``job`` in a task of its own."""
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        spawn(self._start(key, job))
-
-    async def started(self, key: str) -> None:
-        """Return once every task submitted under ``key`` so far has started."""
-        if key in self._waiting:
-            # Tasks start in the order they were made, before this task resumes.
-            await asyncio.sleep(0)
-
-    async def _start(self, key: str, job: Coroutine[Any, Any, Any]) -> None:
-        waiting = self._waiting[key] - 1
-        if waiting:
-            self._waiting[key] = waiting
-        else:
-            del self._waiting[key]
-        await job
-
-
-async def run_now(job: Coroutine[Any, Any, Any]) -> None:
-    """Run ``job`` to its end in the caller's task; log it if it fails, as :func:`spawn` does."""
-    try:
-        await job
-    except Exception:
-        logger.exception("pursocket's handling of an event failed")
 
 
 def run(job: Coroutine[Any, Any, Any], in_order: InOrder | None, key: str) -> None:
@@ -121,54 +80,146 @@ def run(job: Coroutine[Any, Any, Any], in_order: InOrder | None, key: str) -> No
         in_order.submit(key, job)
 
 
-class InFlight:
-    """At most ``limit`` events of one connection handled at a time; the next one waits.
+class _Rest:
+    """What is left of a coroutine that has run up to its first wait (awaitable once).
 
-    The caller awaits :meth:`admit` before starting an event's handling, so a
-    connection at its limit is no longer read from until one of its handlers
-    finishes: the peer's further packets wait in the network, not in the server's
-    memory. Each admission costs a dictionary lookup and a counter.
+    ``waiting`` is what the coroutine yielded there (the future it waits for), handed
+    to the task that awaits this, as if that task had run the coroutine from the start.
     """
 
-    def __init__(self, limit: int) -> None:
+    __slots__ = ("job", "waiting")
+
+    def __init__(self, job: Coroutine[Any, Any, Any], waiting: Any) -> None:
+        self.job = job
+        self.waiting = waiting
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        job, waiting = self.job, self.waiting
+        while True:
+            try:
+                yield waiting
+            except GeneratorExit:
+                job.close()
+                raise
+            except BaseException as exc:  # the task's cancellation: the job's to handle
+                try:
+                    waiting = job.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            return (yield from job.__await__())
+
+
+def _first_step(job: Coroutine[Any, Any, Any]) -> _Rest | None:
+    """Run ``job`` up to where it first waits: ``None`` if it finished, else the rest."""
+    try:
+        waiting = job.send(None)
+    except StopIteration:
+        return None
+    return _Rest(job, waiting)
+
+
+class EventRunner:
+    """Starts each event's handling as it arrives, at most ``limit`` of a connection in flight.
+
+    An event is in flight from the moment its handling first waits (or, with
+    ``ordered``, from the moment it has to wait its turn) until it ends. Once
+    ``limit`` events of one connection are in flight, :meth:`start` does not return
+    until one of them ends, and so the connection is not read from: the peer's
+    further packets wait in the network, not in the server's memory.
+    """
+
+    def __init__(self, limit: int, *, ordered: bool) -> None:
         if limit < 1:
             raise ValueError(f"max_in_flight must be at least 1, got {limit!r}")
         self.limit = limit
-        self._counts: dict[str, int] = {}
+        self._ordered = ordered
+        self._in_flight: dict[str, int] = {}
         self._room: dict[str, asyncio.Future[None]] = {}
+        # With ``ordered``: the events of a key (a connection to a namespace) waiting
+        # their turn behind the one in flight, while one is.
+        self._turns: dict[str, collections.deque[Coroutine[Any, Any, Any]]] = {}
 
-    async def admit(self, key: str, job: Coroutine[Any, Any, Any]) -> Coroutine[Any, Any, Any]:
-        """Wait until ``key`` has a free slot; return ``job`` wrapped to free it when done.
+    async def start(self, connection: str, key: str, job: Coroutine[Any, Any, Any]) -> None:
+        """Start ``job``, an event of ``connection`` (ordered by ``key`` if ``ordered``).
 
-        Raises ``ConnectionError`` (closing ``job``) if ``key`` ends while waiting.
+        Returns once ``connection`` has fewer than ``limit`` events in flight, or
+        has ended.
         """
-        while self._counts.get(key, 0) >= self.limit:
-            room = self._room.get(key)
+        turns = self._turns.get(key)
+        if turns is not None:
+            turns.append(job)
+            self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
+        else:
+            context = contextvars.copy_context()
+            try:
+                rest = context.run(_first_step, job)
+            except asyncio.CancelledError:  # as a task would end: quietly
+                return
+            except Exception:
+                logger.exception(_FAILED)
+                return
+            if rest is None:
+                return
+            self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
+            if self._ordered:
+                turns = self._turns[key] = collections.deque()
+                context.run(spawn, self._in_turn(connection, key, rest, turns))
+            else:
+                context.run(spawn, self._finish(connection, rest))
+        while self._in_flight.get(connection, 0) >= self.limit:
+            room = self._room.get(connection)
             if room is None:
-                room = self._room[key] = asyncio.get_running_loop().create_future()
+                room = self._room[connection] = asyncio.get_running_loop().create_future()
             try:
                 await room
             except ConnectionError:
-                job.close()
-                raise
-        self._counts[key] = self._counts.get(key, 0) + 1
-        return self._run(key, job)
+                return
 
-    async def _run(self, key: str, job: Coroutine[Any, Any, Any]) -> Any:
+    async def _finish(self, connection: str, rest: _Rest) -> None:
         try:
-            return await job
+            await rest
         finally:
-            count = self._counts.get(key, 0) - 1
-            if count > 0:
-                self._counts[key] = count
-            else:
-                self._counts.pop(key, None)
-            room = self._room.pop(key, None)
-            if room is not None and not room.done():
-                room.set_result(None)
+            self._ended(connection)
 
-    def end(self, key: str) -> None:
-        """``key``'s connection has ended: whoever waits for a slot stops waiting."""
-        room = self._room.pop(key, None)
+    async def _in_turn(
+        self,
+        connection: str,
+        key: str,
+        rest: _Rest,
+        turns: collections.deque[Coroutine[Any, Any, Any]],
+    ) -> None:
+        """Finish ``rest``, then run the events that queued behind it, one at a time."""
+        job: Any = rest
+        try:
+            while True:
+                try:
+                    await job
+                except Exception:  # the next events of the connection must still run
+                    logger.exception(_FAILED)
+                finally:
+                    self._ended(connection)
+                if not turns:
+                    return
+                job = turns.popleft()
+        finally:
+            del self._turns[key]
+            while turns:
+                turns.popleft().close()
+                self._ended(connection)
+
+    def _ended(self, connection: str) -> None:
+        count = self._in_flight.get(connection, 0) - 1
+        if count > 0:
+            self._in_flight[connection] = count
+        else:
+            self._in_flight.pop(connection, None)
+        room = self._room.pop(connection, None)
+        if room is not None and not room.done():
+            room.set_result(None)
+
+    def end(self, connection: str) -> None:
+        """``connection`` has ended: a :meth:`start` waiting for room returns."""
+        room = self._room.pop(connection, None)
         if room is not None and not room.done():
             room.set_exception(ConnectionError("the connection has ended"))

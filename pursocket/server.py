@@ -20,12 +20,12 @@ from pursocket._codec import PursocketPacket, packet_class, refuse_serializer
 from pursocket._guards import Guards
 from pursocket._invoke import invoke
 from pursocket._logging import LogLimiter
-from pursocket._manager import LocalManager
+from pursocket._manager import LocalManager, deliver_locally_without_tasks
 from pursocket._namespace import NamespaceBase
 from pursocket._outgoing import OutgoingEvents
 from pursocket._sio_server import ServerRoute, SocketIOServer
 from pursocket._state import StateCell
-from pursocket._tasks import InFlight, InOrder
+from pursocket._tasks import EventRunner
 from pursocket._typing import CallHandlerDecorator, GuardDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, CallTimeout, ConnectionRefused, ProtocolError
 from pursocket.protocol import Direction, EventKind, NamespaceSpec, ProtocolModel, read_protocol
@@ -73,12 +73,13 @@ class Server(Generic[ProtocolT]):
     return (for tests and debugging; a bad value raises ``ProtocolError`` at the
     sender, or answers the Call with ``invalid_response``).
 
-    By default each event runs in its own task, so a slow handler lets a later event
-    of the same connection finish first. ``ordered=True`` handles each connection's
-    events one after another, in the order they arrived (events of different
-    connections still run concurrently). Either way, a valid event whose handler is a
-    plain ``def`` runs as it is read, without a task, once every earlier event of its
-    connection has started: the events of a connection start in arrival order.
+    Each event starts as it is read, and handlers run concurrently by default: a
+    handler that waits goes on in a task of its own, so a slow handler lets a later
+    event of the same connection finish first. ``ordered=True`` handles each
+    connection's events one after another, in the order they arrived (events of
+    different connections still run concurrently). Either way the events of a
+    connection start in arrival order, and handling that never waits (a plain ``def``
+    handler, or an ``async def`` one that returns without waiting) costs no task.
 
     ``max_auth_bytes`` (default 16,384) bounds the JSON of the ``auth`` a client
     sends when it connects to a namespace, in UTF-8 bytes, before it is decoded: a
@@ -113,7 +114,8 @@ class Server(Generic[ProtocolT]):
         refuse_serializer(options)
         log = LogLimiter()
         options.setdefault("async_mode", "asgi")
-        options.setdefault("client_manager", LocalManager(log))
+        options.setdefault("client_manager", LocalManager())
+        deliver_locally_without_tasks(options["client_manager"])
         self._max_message_bytes: int = options.get(
             "max_http_buffer_size", DEFAULT_MAX_MESSAGE_BYTES
         )
@@ -146,8 +148,7 @@ class Server(Generic[ProtocolT]):
         self.sio: socketio.AsyncServer = SocketIOServer(
             routes=routes,
             log=log,
-            in_order=InOrder() if ordered else None,
-            in_flight=InFlight(max_in_flight),
+            events=EventRunner(max_in_flight, ordered=ordered),
             **options,
         )
 
@@ -283,7 +284,6 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
             connected=self._connected,
             disconnected=self._disconnected,
             receive=self._receive,
-            runs_without_waiting=self._runs_without_waiting,
         )
 
     def declare_state(self, state: type[Any]) -> None:
@@ -459,9 +459,6 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
         finally:
             lifecycle.rooms_at_disconnect = frozenset()
             member.state.end()
-
-    def _runs_without_waiting(self, pkt: PursocketPacket) -> bool:
-        return pkt.checked and self._inbound.runs_without_waiting(pkt.data[0], pkt.id is not None)
 
     async def _receive(self, sid: str, eio_sid: str, pkt: PursocketPacket) -> None:
         member = self._members.get(sid)

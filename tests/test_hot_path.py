@@ -1,23 +1,30 @@
-"""The server's hot path starts no more than one task per inbound event, none for a sync handler.
+"""The server's hot path starts a task only for handling that waits, and none per recipient.
 
 A bare websocket client (aiohttp, speaking Engine.IO/Socket.IO by hand, which starts no
 task per frame itself) sends a burst of events to a real uvicorn server in this
 process, and a task factory on the loop records every task started until the Call
-that ends the burst is answered.
+that ends the burst is answered. Broadcasts through Redis and RabbitMQ are delivered
+by two such servers, each with python-socketio's manager for that broker, to bare
+clients, while the same factory counts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any, Literal, TypedDict
 
 import aiohttp
+import pytest
 
 from pursocket import Call, Connection, Msg, Server
 from pursocket.testing import ServeFixture
+from tests.brokers import drop_channel, manager, require_broker
 
 BURST = 100
 
@@ -29,11 +36,14 @@ class Seq(TypedDict):
 class HotC2S(TypedDict):
     tally: Msg[Seq]
     note: Msg[Seq]
+    pause: Msg[Seq]
+    mark: Msg[Seq]
     done: Call[None, int]
+    enter: Call[None, None]
 
 
 class HotS2C(TypedDict):
-    pass
+    tick: Msg[Seq]
 
 
 class HotNamespace(TypedDict):
@@ -48,8 +58,24 @@ class HotProtocol(TypedDict):
 HotConn = Connection[HotProtocol, Literal["hot"]]
 
 
-def build(ordered: bool) -> tuple[Server[HotProtocol], list[int]]:
-    server = Server(HotProtocol, ordered=ordered)
+ROOM = "hall"
+#: Set by the ``mark`` handler: what one event's handler sets, no other event sees.
+MARK: contextvars.ContextVar[int] = contextvars.ContextVar("MARK", default=-1)
+#: The tasks the broker's client starts while the test below broadcasts BURST times from
+#: one of two servers: redis-py one per publish; aio-pika two per message each server
+#: reads back (the publisher reads its own too, and ignores it).
+BROKER_CLIENT_TASKS = {
+    "redis": collections.Counter(
+        {"redis.asyncio.connection:AbstractConnection._send_packed_command": BURST}
+    ),
+    "aiopika": collections.Counter(
+        {"aio_pika.queue:QueueIterator.on_message": 2 * BURST, "aio_pika.queue:consumer": 2 * BURST}
+    ),
+}
+
+
+def build(ordered: bool, **options: Any) -> tuple[Server[HotProtocol], list[int]]:
+    server = Server(HotProtocol, ordered=ordered, **options)
     hot = server.namespace("hot")
     seen: list[int] = []
 
@@ -61,22 +87,47 @@ def build(ordered: bool) -> tuple[Server[HotProtocol], list[int]]:
     def note(conn: HotConn, message: Seq) -> None:
         seen.append(message["seq"])
 
+    @hot.on("pause")
+    async def pause(conn: HotConn, message: Seq) -> None:
+        seen.append(message["seq"])  # where it started
+        await asyncio.sleep(0)  # waits once: the rest runs in a task
+
+    @hot.on("mark")
+    async def mark(conn: HotConn, message: Seq) -> None:
+        seen.append(MARK.get())  # never what another event's handler set
+        MARK.set(message["seq"])
+        await asyncio.sleep(0)
+        seen.append(MARK.get() - message["seq"])  # 0: its own, after it waited
+
     @hot.on_call("done")
     async def done(conn: HotConn, request: None) -> int:
         return len(seen)
+
+    @hot.on_call("enter")
+    async def enter(conn: HotConn, request: None) -> None:
+        await conn.join_room(ROOM)
 
     return server, seen
 
 
 @contextmanager
 def tasks_started() -> Iterator[list[str]]:
-    """The names of the coroutines of every task the running loop starts meanwhile."""
+    """The names of the coroutines of every task the running loop starts meanwhile.
+
+    A name is ``module:qualified name`` for a coroutine of a module outside pursocket,
+    python-socketio and python-engineio (a broker client's, say), the qualified name
+    alone otherwise.
+    """
     loop = asyncio.get_running_loop()
     started: list[str] = []
     previous = loop.get_task_factory()
 
     def factory(loop: asyncio.AbstractEventLoop, coro: Any, **options: Any) -> asyncio.Task[Any]:
-        started.append(getattr(coro, "__qualname__", repr(coro)))
+        name = getattr(coro, "__qualname__", repr(coro))
+        module = getattr(getattr(coro, "cr_frame", None), "f_globals", {}).get("__name__", "")
+        if module.partition(".")[0] not in ("pursocket", "socketio", "engineio"):
+            name = f"{module}:{name}"
+        started.append(name)
         return asyncio.Task(coro, loop=loop, **options)
 
     loop.set_task_factory(factory)
@@ -120,43 +171,62 @@ async def measure(
     return ack, started, seen
 
 
-async def test_one_task_per_event_for_async_handlers(
-    pursocket_serve: ServeFixture,
-) -> None:
+async def test_one_task_per_event_whose_handler_waits(pursocket_serve: ServeFixture) -> None:
+    ack, started, seen = await measure(pursocket_serve, "pause", ordered=False)
+    assert ack == f"43/hot,7[{BURST}]"
+    assert seen == list(range(BURST))
+    # Each event goes on in a task of its own once its handler waits (so each runs
+    # concurrently with the others), nothing else does.
+    assert started == ["EventRunner._finish"] * BURST, started
+
+
+async def test_no_task_for_async_handlers_that_never_wait(pursocket_serve: ServeFixture) -> None:
     ack, started, seen = await measure(pursocket_serve, "tally", ordered=False)
     assert ack == f"43/hot,7[{BURST}]"
     assert seen == list(range(BURST))
-    # One task per event (each runs concurrently with the others), nothing else.
-    assert len(started) == BURST + 1, started
+    # The handlers, the Call's among them, run to their end as each frame is read.
+    assert started == [], started
 
 
 async def test_no_task_for_sync_msg_handlers(pursocket_serve: ServeFixture) -> None:
     ack, started, seen = await measure(pursocket_serve, "note", ordered=False)
     assert ack == f"43/hot,7[{BURST}]"
     assert seen == list(range(BURST))
-    # The sync handler runs as each frame is read; only the async Call handler gets a task.
-    assert len(started) == 1, started
+    assert started == [], started
 
 
-async def test_no_task_for_sync_msg_handlers_in_order(
+async def test_no_task_for_handlers_that_never_wait_in_order(
     pursocket_serve: ServeFixture,
 ) -> None:
-    ack, started, seen = await measure(pursocket_serve, "note", ordered=True)
-    assert ack == f"43/hot,7[{BURST}]"
-    assert seen == list(range(BURST))
-    assert len(started) == 1, started
+    for event in ("note", "tally"):
+        ack, started, seen = await measure(pursocket_serve, event, ordered=True)
+        assert ack == f"43/hot,7[{BURST}]"
+        assert seen == list(range(BURST))
+        assert started == [], started
 
 
-async def test_sync_handlers_never_overtake_an_earlier_event(
+async def test_events_start_in_arrival_order_behind_one_that_waits(
     pursocket_serve: ServeFixture,
 ) -> None:
-    server, seen = build(ordered=False)
-    url = await pursocket_serve(server)
-    async with bare_client(url) as ws:
-        await ws.send_str('42/hot,["tally",{"seq":-1}]')  # async handler: a task
-        ack = await burst_then_call(ws, "note")  # sync handlers, arriving after it
-    assert ack == f"43/hot,7[{BURST + 1}]"
-    assert seen == [-1, *range(BURST)]
+    for ordered in (False, True):
+        server, seen = build(ordered=ordered)
+        url = await pursocket_serve(server)
+        async with bare_client(url) as ws:
+            await ws.send_str('42/hot,["pause",{"seq":-1}]')  # waits: goes on in a task
+            ack = await burst_then_call(ws, "note")  # sync handlers, arriving after it
+        assert ack == f"43/hot,7[{BURST + 1}]"
+        assert seen == [-1, *range(BURST)]
+
+
+async def test_each_event_runs_in_a_context_of_its_own(pursocket_serve: ServeFixture) -> None:
+    _, _, seen = await measure(pursocket_serve, "mark", ordered=False)
+
+    async def all_resumed() -> None:
+        while len(seen) < 2 * BURST:  # the handlers' tasks run as this one yields
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(all_resumed(), 10)
+    assert collections.Counter(seen) == {-1: BURST, 0: BURST}
 
 
 async def test_events_that_arrived_before_a_disconnect_start_before_it(
@@ -171,8 +241,74 @@ async def test_events_that_arrived_before_a_disconnect_start_before_it(
 
     url = await pursocket_serve(server)
     async with bare_client(url) as ws:
-        for seq in range(BURST):  # async handlers: each in a task of its own
-            await ws.send_str(f'42/hot,["tally",{json.dumps({"seq": seq})}]')
+        for seq in range(BURST):  # handlers that wait: each goes on in a task
+            await ws.send_str(f'42/hot,["pause",{json.dumps({"seq": seq})}]')
         await ws.send_str("41/hot,")
         assert await asyncio.wait_for(handled_at_disconnect, 10) == BURST
     assert seen == list(range(BURST))
+
+
+async def ticks(ws: aiohttp.ClientWebSocketResponse, count: int, timeout: float = 10) -> list[int]:
+    """The sequence numbers of the next ``count`` ``tick`` Msgs ``ws`` receives."""
+    seen: list[int] = []
+    while len(seen) < count:
+        frame = await ws.receive_str(timeout=timeout)
+        if frame.startswith('42/hot,["tick",'):
+            seen.append(json.loads(frame.removeprefix("42/hot,"))[1]["seq"])
+    return seen
+
+
+async def enter_room(ws: aiohttp.ClientWebSocketResponse) -> None:
+    await ws.send_str('42/hot,1["enter",null]')
+    while await ws.receive_str(timeout=10) != "43/hot,1[null]":
+        pass
+
+
+@pytest.mark.parametrize("kind", ["redis", "aiopika"])
+async def test_a_message_queue_manager_delivers_without_a_task_per_recipient(
+    pursocket_serve: ServeFixture, kind: str
+) -> None:
+    # Two servers on one channel, as two processes would be: A broadcasts, and each
+    # delivers to its own members (A while it publishes, B as it reads the channel).
+    await require_broker(kind)
+    channel = f"pursocket-test-{uuid.uuid4().hex}"
+    servers = [build(ordered=False, client_manager=manager(kind, channel))[0] for _ in "AB"]
+    urls = [await pursocket_serve(server) for server in servers]
+    hall = servers[0].namespace("hot")
+    try:
+        async with AsyncExitStack() as clients:
+            members = [
+                await clients.enter_async_context(bare_client(urls[index % 2]))
+                for index in range(BURST // 10)
+            ]
+            for ws in members:
+                await enter_room(ws)
+            # B hears the channel once it has subscribed, a moment not observable
+            # from outside: broadcast until a tick reaches B's members.
+            for attempt in range(60):
+                await hall.broadcast_to_room(ROOM, "tick", {"seq": -1 - attempt})
+                try:
+                    await ticks(members[1], 1, timeout=0.5)
+                    break
+                except asyncio.TimeoutError:
+                    continue
+            else:
+                raise AssertionError(f"the two servers never linked through {kind}")
+            for ws in members:  # what linking left behind
+                await ws.send_str('42/hot,2["done",null]')
+                while not (await ws.receive_str(timeout=10)).startswith("43/hot,2"):
+                    pass
+
+            with tasks_started() as started:
+                for seq in range(BURST):
+                    await hall.broadcast_to_room(ROOM, "tick", {"seq": seq})
+                delivered = [await ticks(ws, BURST) for ws in members]
+    finally:
+        await drop_channel(kind, channel)
+    # Every member got every broadcast, in the order they were sent.
+    assert delivered == [list(range(BURST))] * len(members)
+    # python-socketio's own local delivery would start one task per recipient. The
+    # broker's client may start its own for each message it publishes or reads.
+    socketio_tasks = [name for name in started if ":" not in name]
+    assert socketio_tasks == [], started
+    assert collections.Counter(started) == BROKER_CLIENT_TASKS[kind], started

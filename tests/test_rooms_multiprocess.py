@@ -10,39 +10,17 @@ skip when the broker cannot be reached, and fail instead when ``CI=true``.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aio_pika
 import pytest
-import redis.asyncio
 
+from tests.brokers import BROKERS, drop_channel, require_broker
 from tests.rooms_members import Member, everyone_until
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"
-BROKERS = {"redis": REDIS_URL, "aiopika": AMQP_URL}
 REPO = Path(__file__).resolve().parent.parent
-
-
-async def _reachable(manager: str) -> str | None:
-    """Why the broker of ``manager`` cannot be used, or ``None`` when it can."""
-    try:
-        if manager == "redis":
-            client = redis.asyncio.from_url(REDIS_URL, socket_connect_timeout=3)
-            try:
-                await client.ping()
-            finally:
-                await client.aclose()
-        else:
-            connection = await aio_pika.connect(AMQP_URL, timeout=3)
-            await connection.close()
-    except Exception as exc:
-        return f"the {manager} broker at {BROKERS[manager]} is not reachable ({exc!r})"
-    return None
 
 
 class Process:
@@ -117,22 +95,13 @@ class Cluster:
             except asyncio.TimeoutError:
                 process.proc.kill()
                 await process.proc.wait()
-        if self.manager == "aiopika":
-            # The manager declares a durable fanout exchange named after the channel.
-            connection = await aio_pika.connect(AMQP_URL)
-            async with connection:
-                channel = await connection.channel()
-                await channel.exchange_delete(self.channel)
+        await drop_channel(self.manager, self.channel)
 
 
 @pytest.fixture(params=["redis", "aiopika"])
 async def cluster(request: pytest.FixtureRequest) -> AsyncIterator[Cluster]:
     manager: str = request.param
-    problem = await _reachable(manager)
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{problem}; CI=true requires it")
-        pytest.skip(problem)
+    await require_broker(manager)
     setup = Cluster(manager, f"pursocket-test-{uuid.uuid4().hex}")
     try:
         await asyncio.gather(setup.start("A"), setup.start("B"))

@@ -315,6 +315,48 @@ def test_the_upstream_manager_emit_is_the_one_pursocket_copied() -> None:
     )
 
 
+def test_a_message_queue_manager_delivers_locally_through_super_emit() -> None:
+    # deliver_locally_without_tasks (pursocket/_manager.py) puts LocalManager right after
+    # AsyncPubSubManager in a message-queue manager's method resolution order, so that
+    # the local delivery AsyncPubSubManager makes with super().emit(...), for its own
+    # broadcasts (in _handle_emit) and for what it reads from the channel, is LocalManager's.
+    from socketio.async_pubsub_manager import AsyncPubSubManager
+
+    handle_emit = inspect.getsource(AsyncPubSubManager._handle_emit)
+    assert "await super().emit(" in handle_emit, review_message(
+        SOCKETIO,
+        "AsyncPubSubManager._handle_emit",
+        "local delivery",
+        "it no longer delivers through super().emit",
+    )
+    emit = inspect.getsource(AsyncPubSubManager.emit)
+    assert "await self._handle_emit(message)" in emit, review_message(
+        SOCKETIO,
+        "AsyncPubSubManager.emit",
+        "local delivery",
+        "it no longer delivers its own broadcasts through _handle_emit",
+    )
+    assert "emit" not in vars(socketio.AsyncRedisManager), review_message(
+        SOCKETIO, "AsyncRedisManager.emit", "local delivery", "it overrides emit"
+    )
+    assert "emit" not in vars(socketio.AsyncAioPikaManager), review_message(
+        SOCKETIO, "AsyncAioPikaManager.emit", "local delivery", "it overrides emit"
+    )
+    for kind in (socketio.AsyncRedisManager, socketio.AsyncAioPikaManager):
+        manager = kind(
+            "redis://127.0.0.1:6379/3" if kind is socketio.AsyncRedisManager else "amqp://"
+        )
+        server = Server(AppProtocol, client_manager=manager)
+        assert server.sio.manager is manager and isinstance(manager, kind)
+        assert type(manager).__name__ == kind.__name__
+        assert type(manager).__mro__[1:5] == (
+            kind,
+            AsyncPubSubManager,
+            LocalManager,
+            socketio.AsyncManager,
+        )
+
+
 def test_pursocket_builds_on_the_classes_the_contracts_name() -> None:
     server = Server(AppProtocol)
     client = Client(AppProtocol)
