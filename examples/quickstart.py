@@ -12,7 +12,7 @@ from typing import Literal, TypedDict
 
 import uvicorn
 
-from examples.serving import UVICORN_OPTIONS, run
+from examples.serving import run
 from pursocket import (
     Call,
     CallError,
@@ -172,7 +172,6 @@ async def main() -> None:
         port=0,
         log_level="warning",
         lifespan="off",
-        **UVICORN_OPTIONS,
         **server.uvicorn_options(),
     )
     web = uvicorn.Server(config)

@@ -2,10 +2,8 @@
 
 With the ``server`` extra, uvicorn picks httptools and the websockets library by itself;
 the event loop is chosen by whoever starts it, so :func:`run` starts uvloop's when it
-is installed (the stdlib's otherwise). :data:`UVICORN_OPTIONS` turns per-message
-compression off, as the Node socket.io server has it: compressing every small frame
-costs more CPU than it saves bandwidth, and about 90 KiB of memory per connection
-(docs/benchmarks.md).
+is installed (the stdlib's otherwise). The rest of the stack's settings (no per-message
+compression) come from ``Server.uvicorn_options()``, which every example passes.
 """
 
 from __future__ import annotations
@@ -14,10 +12,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-__all__ = ["UVICORN_OPTIONS", "run"]
-
-#: What the examples pass to ``uvicorn.Config`` besides the app.
-UVICORN_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
+__all__ = ["run"]
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:

@@ -196,15 +196,25 @@ class Server(Generic[ProtocolT]):
         return register
 
     def uvicorn_options(self) -> dict[str, Any]:
-        """The ``uvicorn.Config`` settings that enforce this server's limits in uvicorn itself.
+        """The ``uvicorn.Config`` settings this server is meant to be served with.
 
-        ``{"ws_max_size": max_http_buffer_size}``: uvicorn then refuses a websocket
-        message larger than the server's message limit (closing the connection with
-        code 1009) before buffering it, where by default it reads up to 16 MiB and
-        only then hands it to pursocket. Pass it along with the app:
+        Pass them along with the app:
         ``uvicorn.Config(server.asgi_app(), **server.uvicorn_options())``.
+
+        * ``ws_max_size``, the server's message limit (``max_http_buffer_size``):
+          uvicorn then refuses a larger websocket message (closing the connection
+          with code 1009) before buffering it, where by default it reads up to 16 MiB
+          and only then hands it to pursocket.
+        * ``ws_per_message_deflate=False``: uvicorn would otherwise compress every
+          frame for each client that offers compression (browsers and the npm client
+          do), which costs more server CPU per frame sent than anything else on the
+          fast stack and a compressor per connection, for frames that are mostly
+          small; the Node socket.io server does not compress either.
+
+        On uvicorn's command line the same settings are ``--ws-max-size N
+        --ws-per-message-deflate false``.
         """
-        return {"ws_max_size": self._max_message_bytes}
+        return {"ws_max_size": self._max_message_bytes, "ws_per_message_deflate": False}
 
     def asgi_app(
         self, other_asgi_app: Any = None, *, socketio_path: str = "socket.io"

@@ -184,11 +184,24 @@ def test_a_log_line_a_peer_causes_is_one_bounded_line(caplog: pytest.LogCaptureF
     assert line.endswith("... (cut at 1000 characters)") and len(line) == 1000 + 28
 
 
+async def test_served_with_its_uvicorn_options_no_frame_is_compressed(
+    pursocket_serve: ServeFixture,
+) -> None:
+    # A client offering per-message compression (as browsers and the npm client do)
+    # is not given it: uvicorn would otherwise compress every frame it sends.
+    url = await pursocket_serve(forms_server())  # tests/conftest.py passes uvicorn_options()
+    endpoint = f"{url}/socket.io/?EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(endpoint, compress=15) as ws:
+            assert ws.compress == 0
+            assert (await ws.receive_str()).startswith('0{"sid":')
+
+
 async def test_uvicorn_refuses_a_frame_over_the_limit_before_buffering_it(
     pursocket_serve: ServeFixture,
 ) -> None:
     server = forms_server(max_http_buffer_size=10_000)
-    assert server.uvicorn_options() == {"ws_max_size": 10_000}
+    assert server.uvicorn_options() == {"ws_max_size": 10_000, "ws_per_message_deflate": False}
     url = await pursocket_serve(server)  # tests/conftest.py passes server.uvicorn_options()
     attacker = await RawSocket.open(url)
     try:

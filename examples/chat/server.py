@@ -228,7 +228,6 @@ async def serve(host: str, port: int) -> None:
         chat.asgi_app(),
         log_level="warning",
         lifespan="off",
-        **serving.UVICORN_OPTIONS,
         **chat.server.uvicorn_options(),
     )
     where = f"Redis at {redis_url}" if redis_url else "memory"
