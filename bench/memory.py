@@ -11,6 +11,11 @@ lazily imported code and first-use caches are in place); then the load generator
 the ``/bench`` namespace and keeps them idle. The figure is the growth of the server
 process's resident memory (``VmRSS``) between the warmed-up server and the server
 holding every connection, divided by the number of connections.
+
+Connecting is not what is measured, so the clients get up to ``CONNECT_SECONDS`` to
+connect (raw python-socketio on plain uvicorn needs minutes for 10,000 on a loaded
+2-core machine), and the open-file limit is raised for the servers and the load
+generator, which inherit it (loopback only).
 """
 
 from __future__ import annotations
@@ -19,8 +24,12 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 
 from _common import BENCH, ServerProcess, run_load
+
+#: How long the load generator may take to connect the clients.
+CONNECT_SECONDS = 1800
 
 SERVERS = [("pursocket", "pursocket", "fast"), ("raw plain", "raw", "plain"), ("raw fast", "raw", "fast")]  # fmt: skip
 
@@ -30,13 +39,20 @@ async def bytes_per_connection(kind: str, stack: str, clients: int, warm_up: int
     async with ServerProcess(kind, stack) as server:
         await run_load(scenario="call", urls=[server.url], clients=warm_up, count=warm_up)
         before = server.rss_bytes()
-        options = json.dumps({"scenario": "idle", "urls": [server.url], "clients": clients})
+        options = json.dumps(
+            {
+                "scenario": "idle",
+                "urls": [server.url],
+                "clients": clients,
+                "timeout": CONNECT_SECONDS,
+            }
+        )
         load = await asyncio.create_subprocess_exec(
             "node", str(BENCH / "load.mjs"), options,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert load.stdin is not None and load.stdout is not None
-        line = await asyncio.wait_for(load.stdout.readline(), 600)
+        line = await asyncio.wait_for(load.stdout.readline(), CONNECT_SECONDS + 60)
         if json.loads(line or b"{}").get("connected") != clients:
             raise RuntimeError(f"load.mjs did not connect {clients} clients: {line!r}")
         after = server.rss_bytes()
@@ -45,8 +61,23 @@ async def bytes_per_connection(kind: str, stack: str, clients: int, warm_up: int
     return (after - before) / clients
 
 
+def allow_open_files(connections: int) -> None:
+    """Raise this process's open-file limit (inherited by its children) for ``connections``."""
+    wanted = connections + 1_000  # the server's and the load generator's other files
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted:
+        return
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        raise SystemExit(
+            f"{connections:,} connections need {wanted:,} open files per process, but the "
+            f"hard limit is {hard:,}: raise it (ulimit -Hn) or pass fewer --clients"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 async def main(args: argparse.Namespace) -> None:
     counts, warm_up = ([20], 5) if args.quick else (args.clients, 50)
+    allow_open_files(max(counts))
     print(f"load average {os.getloadavg()[0]:.2f} at the start", flush=True)
     print("| server | " + " | ".join(f"{n:,} connections" for n in counts) + " |")
     print("|---|" + "---|" * len(counts))

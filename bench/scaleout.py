@@ -18,7 +18,8 @@ set-ups, the rounds taking turns:
 - ``2 processes, Redis``: the clients split over two processes.
 
 Figures: deliveries per second (wall clock, median round) and the servers' CPU time
-per broadcast, added up over the processes (median round).
+per broadcast, added up over the processes (median round), and the same per delivery
+(per broadcast divided by the clients).
 """
 
 from __future__ import annotations
@@ -68,12 +69,16 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 rates[title].append(result["operations"] / result["seconds"])
                 cpu[title].append(result["cpu_seconds"] / count)
-        print("| set-up | deliveries/s | server CPU per broadcast (all processes) |")
-        print("|---|---|---|")
+        print(
+            "| set-up | deliveries/s | server CPU per broadcast (all processes) "
+            "| server CPU per delivery |"
+        )
+        print("|---|---|---|---|")
         for title in titles:
+            per_broadcast = statistics.median(cpu[title])
             print(
                 f"| {title} | {statistics.median(rates[title]):,.0f} | "
-                f"{statistics.median(cpu[title]) * 1e3:.2f} ms |"
+                f"{per_broadcast * 1e3:.2f} ms | {per_broadcast / clients * 1e6:.1f} µs |"
             )
         hop = statistics.median(cpu[titles[1]]) - statistics.median(cpu[titles[0]])
         print(f"the Redis hop: {hop * 1e3:.2f} ms of server CPU per broadcast")

@@ -35,7 +35,7 @@ def table(output: str) -> dict[str, list[str]]:
 
 
 def positive(cell: str) -> bool:
-    number = re.fullmatch(r"([\d,]+(?:\.\d+)?)( KiB| ms)?", cell)
+    number = re.fullmatch(r"([\d,]+(?:\.\d+)?)( KiB| ms| µs)?", cell)
     return number is not None and float(number[1].replace(",", "")) > 0
 
 
@@ -66,7 +66,7 @@ def test_scaleout_bench_smoke_run() -> None:
     output = quick_run("scaleout.py")
     rows = table(output)
     assert list(rows) == ["1 process, no Redis", "1 process, Redis", "2 processes, Redis"]
-    assert all(len(cells) == 2 and all(map(positive, cells)) for cells in rows.values()), output
+    assert all(len(cells) == 3 and all(map(positive, cells)) for cells in rows.values()), output
     assert re.search(r"^the Redis hop: -?\d+\.\d\d ms", output, re.M), output
 
 
