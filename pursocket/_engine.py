@@ -19,7 +19,8 @@ python-engineio handles the transport: websocket frames and long-polling request
   :data:`QUEUED_MESSAGES` times the message limit (the client is not reading), the
   connection is closed, and what it had queued is dropped when its session ends.
 * Closing one connection never waits for the peer (see :meth:`EngineIOServer.disconnect`).
-* A websocket is served by :mod:`pursocket._websocket`, without a task per frame.
+* A websocket is served by :mod:`pursocket._websocket`, without a task per frame,
+  and a packet sent to it goes out at once while nothing waits before it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from engineio import payload as eio_payload
 
 from pursocket._codec import utf8_length
 from pursocket._logging import LogLimiter, current_connection
-from pursocket._websocket import is_engineio_handler, serve_websocket
+from pursocket._websocket import SendQueue, is_engineio_handler, serve_websocket
 
 __all__ = ["QUEUED_MESSAGES", "EngineIOServer"]
 
@@ -138,6 +139,14 @@ class EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             "websocket": _guarded(self._async["websocket"], log, self.max_http_buffer_size),
             "translate_request": _checked_bodies(self._async["translate_request"], log),
         }
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> SendQueue:
+        """A socket's queue of packets to send (:class:`~pursocket._websocket.SendQueue`).
+
+        engineio makes each socket's queue here; over a websocket, a packet queued
+        while the writer waits is sent at once instead of waking the writer.
+        """
+        return SendQueue()
 
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle one HTTP request or websocket, with its connection known to the log limits."""

@@ -23,7 +23,7 @@ from typing import Any
 
 from pursocket._logging import logger
 
-__all__ = ["EventRunner", "InOrder", "run", "spawn"]
+__all__ = ["EventRunner", "InOrder", "Unfinished", "first_step", "run", "spawn"]
 
 _background_tasks: set[asyncio.Task[Any]] = set()
 
@@ -80,7 +80,7 @@ def run(job: Coroutine[Any, Any, Any], in_order: InOrder | None, key: str) -> No
         in_order.submit(key, job)
 
 
-class _Rest:
+class Unfinished:
     """What is left of a coroutine that has run up to its first wait (awaitable once).
 
     ``waiting`` is what the coroutine yielded there (the future it waits for), handed
@@ -110,13 +110,13 @@ class _Rest:
             return (yield from job.__await__())
 
 
-def _first_step(job: Coroutine[Any, Any, Any]) -> _Rest | None:
+def first_step(job: Coroutine[Any, Any, Any]) -> Unfinished | None:
     """Run ``job`` up to where it first waits: ``None`` if it finished, else the rest."""
     try:
         waiting = job.send(None)
     except StopIteration:
         return None
-    return _Rest(job, waiting)
+    return Unfinished(job, waiting)
 
 
 class EventRunner:
@@ -153,7 +153,7 @@ class EventRunner:
         else:
             context = contextvars.copy_context()
             try:
-                rest = context.run(_first_step, job)
+                rest = context.run(first_step, job)
             except asyncio.CancelledError:  # as a task would end: quietly
                 return
             except Exception:
@@ -176,7 +176,7 @@ class EventRunner:
             except ConnectionError:
                 return
 
-    async def _finish(self, connection: str, rest: _Rest) -> None:
+    async def _finish(self, connection: str, rest: Unfinished) -> None:
         try:
             await rest
         finally:
@@ -186,7 +186,7 @@ class EventRunner:
         self,
         connection: str,
         key: str,
-        rest: _Rest,
+        rest: Unfinished,
         turns: collections.deque[Coroutine[Any, Any, Any]],
     ) -> None:
         """Finish ``rest``, then run the events that queued behind it, one at a time."""

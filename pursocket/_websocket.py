@@ -13,6 +13,11 @@ per connection, and nothing more per frame:
   fires, not for every frame.
 * The writer awaits the socket's queue directly; the reader ends it by queueing
   ``None`` (which is also how pursocket's Engine.IO server closes a connection).
+* While the writer waits for the queue, a packet queued (a handler's answer, each
+  recipient's copy of a broadcast) is sent at once by whoever queues it, without
+  waking the writer: the socket's queue is a :class:`SendQueue`. The web server's
+  send only waits while its transport is paused; when it does, the writer finishes
+  that send before anything queued after it, so the order is the order queued.
 * A MESSAGE frame goes straight to the Socket.IO server's message handler, in the
   reader, as engineio does with ``async_handlers=False`` (python-socketio's setting).
 
@@ -25,15 +30,53 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from engineio import exceptions
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 
-__all__ = ["is_engineio_handler", "serve_websocket"]
+from pursocket._tasks import Unfinished, first_step
+
+__all__ = ["SendQueue", "is_engineio_handler", "serve_websocket"]
 
 _NOOP = eio_packet.Packet(eio_packet.NOOP)
+
+
+class SendQueue(asyncio.Queue[Any]):
+    """An Engine.IO socket's queue of packets to send, which a websocket writer can bypass.
+
+    engineio queues every packet for a socket here (``None`` ends the writer). While
+    :func:`serve_websocket`'s writer waits for the queue, it lets the queue send a
+    packet itself (:meth:`send_through`): the packet goes out at once, in the task
+    that queues it, and the writer stays asleep. Over long-polling, and while
+    anything waits in the queue, packets are queued as usual.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._send: Callable[[Any], Coroutine[Any, Any, None]] | None = None
+
+    def send_through(self, send: Callable[[Any], Coroutine[Any, Any, None]] | None) -> None:
+        """Send each packet queued at once with ``send(encoded)``, until ``None`` is given."""
+        self._send = send
+
+    def put_nowait(self, item: Any) -> None:
+        """Queue ``item``, or send it at once when the writer waits and nothing is queued."""
+        send = self._send
+        if send is None or item is None or not self.empty():
+            super().put_nowait(item)
+            return
+        try:
+            unfinished = first_step(send(item.encode()))
+        except Exception:  # the peer has gone: end the writer, as its own failed send does
+            self._send = None
+            super().put_nowait(None)
+            return
+        if unfinished is not None:  # the transport is paused: the writer finishes it
+            self._send = None
+            super().put_nowait(unfinished)
 
 
 def is_engineio_handler(handler: Any) -> bool:
@@ -174,13 +217,21 @@ def _uncancel(task: asyncio.Task[Any] | None) -> None:
 async def _write(socket: AsyncSocket, ws: Any) -> None:
     queue = socket.queue
     send = ws.send
+    sends_through = isinstance(queue, SendQueue)
     while True:
+        if sends_through and queue.empty():
+            queue.send_through(send)
         pkt = await queue.get()
+        if sends_through:
+            queue.send_through(None)
         queue.task_done()
         if pkt is None:
             break
         try:
-            await send(pkt.encode())
+            if isinstance(pkt, Unfinished):  # a send begun by SendQueue.put_nowait
+                await pkt
+            else:
+                await send(pkt.encode())
         except Exception:  # the peer has gone; the reader sees it too
             break
     await ws.close()

@@ -42,8 +42,14 @@ class HotC2S(TypedDict):
     enter: Call[None, None]
 
 
+class Bulk(TypedDict):
+    seq: int
+    text: str
+
+
 class HotS2C(TypedDict):
     tick: Msg[Seq]
+    bulk: Msg[Bulk]
 
 
 class HotNamespace(TypedDict):
@@ -246,6 +252,23 @@ async def test_events_that_arrived_before_a_disconnect_start_before_it(
         await ws.send_str("41/hot,")
         assert await asyncio.wait_for(handled_at_disconnect, 10) == BURST
     assert seen == list(range(BURST))
+
+
+async def test_what_queues_behind_a_paused_transport_arrives_whole_and_in_order(
+    pursocket_serve: ServeFixture,
+) -> None:
+    # A packet goes out at once while nothing waits before it; once the client stops
+    # reading and the server's transport pauses, the send in progress is finished by
+    # the connection's writer, before what was queued behind it.
+    server, _ = build(ordered=False)
+    url = await pursocket_serve(server)
+    text = "x" * 100_000
+    async with bare_client(url) as ws:
+        for seq in range(100):  # 10 MB, more than the buffers between server and client
+            await server.namespace("hot").broadcast("bulk", {"seq": seq, "text": text})
+        for seq in range(100):
+            frame = await ws.receive_str(timeout=10)
+            assert frame == f'42/hot,["bulk",{{"seq":{seq},"text":"{text}"}}]'
 
 
 async def ticks(ws: aiohttp.ClientWebSocketResponse, count: int, timeout: float = 10) -> list[int]:

@@ -24,10 +24,11 @@ from socketio import packet
 
 from pursocket import Client, Server
 from pursocket._engine import EngineIOServer
+from pursocket._logging import LogLimiter
 from pursocket._manager import LocalManager
 from pursocket._sio_client import SocketIOClient
 from pursocket._sio_server import SocketIOServer
-from pursocket._websocket import is_engineio_handler
+from pursocket._websocket import SendQueue, is_engineio_handler
 from tests.protocols import AppProtocol
 
 SOCKETIO = "python-socketio"
@@ -118,6 +119,7 @@ OVERRIDES = [
     # The Engine.IO server (pursocket/_engine.py).
     (ENGINEIO, engineio.AsyncServer, "disconnect", "(self, sid=None)"),
     (ENGINEIO, engineio.AsyncServer, "handle_request", "(self, *args, **kwargs)"),
+    (ENGINEIO, engineio.AsyncServer, "create_queue", "(self, *args, **kwargs)"),
     # The websocket session (pursocket/_websocket.py) and what it calls on the socket.
     (ENGINEIO, async_socket.AsyncSocket, "_websocket_handler", "(self, ws)"),
     (ENGINEIO, async_socket.AsyncSocket, "schedule_ping", "(self)"),
@@ -457,6 +459,19 @@ async def test_engineio_hands_the_websocket_driver_its_sockets_websocket_handler
         "AsyncServer",
         server,
         {"handlers": dict, "max_http_buffer_size": int, "ping_interval": int, "ping_timeout": int},
+    )
+
+
+async def test_an_engineio_socket_queues_its_packets_on_the_servers_queue() -> None:
+    # EngineIOServer.create_queue gives every socket a SendQueue, which a websocket
+    # writer lets send a packet at once; every packet must reach it through put().
+    server = EngineIOServer(async_mode="asgi", log=LogLimiter())
+    socket = async_socket.AsyncSocket(server, "sid")
+    assert isinstance(socket.queue, SendQueue), review_message(
+        ENGINEIO,
+        "AsyncSocket.queue",
+        "SendQueue",
+        f"the socket's queue is a {type(socket.queue).__name__}, not made by create_queue()",
     )
 
 
