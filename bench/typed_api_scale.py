@@ -1,6 +1,7 @@
 """What the generated typed API costs a type checker: pyright and mypy (no plugin).
 
-Run it with ``.venv/bin/python bench/typed_api_scale.py`` (``--quick`` for a smoke run).
+Run it with ``.venv/bin/python bench/typed_api_scale.py`` (``--quick`` for a smoke run;
+``--calls 0`` for what reading the generated module costs before any call site).
 
 It writes, in a temporary directory, a protocol of N namespaces x E events (half
 client-to-server, half server-to-client; every third event a Call; each event with its
@@ -166,8 +167,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each checker and module")
     parser.add_argument("--quick", action="store_true", help="a small protocol, one run")
     parser.add_argument("--import-only", action="store_true", help="only the import time")
+    parser.add_argument("--calls", type=int, help="call sites instead of the default 5,000")
     args = parser.parse_args()
     namespaces, events, calls = QUICK_SIZE if args.quick else SIZE
+    if args.calls is not None:
+        calls = args.calls
     repeat = 1 if args.quick else args.repeat
     with tempfile.TemporaryDirectory(prefix="typed-api-scale-") as tmp:
         directory = Path(tmp)

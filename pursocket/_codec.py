@@ -77,6 +77,16 @@ _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 
+#: How a message names what a JSON value decoded to.
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+}
+
+
 class MalformedPacket(ValueError):
     """Input that is not a well-formed Socket.IO packet; the message says what is wrong."""
 
@@ -163,6 +173,10 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
     #: The most UTF-8 bytes the auth of a CONNECT packet may take (``None``: no limit).
     #: A larger auth is not decoded: the packet carries a ``rejection`` instead.
     max_auth_bytes: int | None = None
+    #: Whether CONNECT packets carry a client's auth (the server's side): Socket.IO
+    #: sends it as a JSON object, so anything else carries a ``rejection``, and a
+    #: connection's ``auth`` is always a ``dict`` or ``None``.
+    receives_auth: bool = False
 
     def __init__(
         self,
@@ -265,6 +279,16 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
             )
         elif body:
             self.data = _loads(body, MAX_DEPTH)
+            if (
+                packet_type == sio_packet.CONNECT
+                and self.receives_auth
+                and not isinstance(self.data, (dict, type(None)))
+            ):
+                self.rejection = (
+                    f"the connect auth must be a JSON object (or nothing), not "
+                    f"{_JSON_KINDS.get(type(self.data), 'a value of another kind')}"
+                )
+                self.data = None
         return attachments
 
     def _decode_event(self, body: str, *, typed: bool) -> None:
@@ -387,6 +411,7 @@ def packet_class(
             "text_only": text_only,
             "max_attachment_bytes": max_attachment_bytes,
             "max_auth_bytes": max_auth_bytes,
+            "receives_auth": receives is Direction.C2S,
         },
     )
 

@@ -252,7 +252,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         pkt = self.packet_class(encoded_packet=data)
         kind = pkt.packet_type
         if kind == packet.CONNECT:
-            if pkt.rejection is not None:  # an auth too large to decode
+            if pkt.rejection is not None:  # an auth too large to decode, or not an object
                 path = pkt.namespace or "/"
                 self._pursocket_log.log(
                     logging.WARNING,

@@ -95,7 +95,8 @@ class Client(Generic[ProtocolT]):
 
         ``auth`` is what this namespace sends in its CONNECT packet (the server's
         ``conn.auth``), checked against the namespace's declared ``auth`` when
-        :meth:`connect` runs; a namespace given none sends ``connect()``'s ``auth``.
+        :meth:`connect` runs (a mapping or ``None`` where it declares none: Socket.IO
+        sends auth as a JSON object); a namespace given none sends ``connect()``'s ``auth``.
         Each namespace sends its own CONNECT packet, so namespaces with different
         auth types share one connection. Returns the same object on every call (a
         later ``auth`` replaces the earlier one). ``ProtocolError`` if the protocol
@@ -180,12 +181,19 @@ class Client(Generic[ProtocolT]):
     def _checked_auth(self, spec: NamespaceSpec, shared: Any) -> Any:
         own = self._auth.get(spec.name, _NO_AUTH)
         value = shared if own is _NO_AUTH else own
+        given = "connect(auth=...)" if own is _NO_AUTH else f'namespace("{spec.name}", auth=...)'
+        if spec.auth_type is None:
+            # Socket.IO sends auth as a JSON object, and a server refuses anything else.
+            if value is None or isinstance(value, Mapping):
+                return value if value is None else dict(value)
+            raise ProtocolError(
+                f"The auth given to {given} must be a mapping (sent as a JSON object) or "
+                f"None, not {type(value).__name__}: Socket.IO sends auth as an object, and "
+                f'the server refuses anything else (namespace "{spec.name}" declares no auth type)'
+            )
         try:
             return auth_validator(spec)(value)
         except InvalidValue as exc:
-            given = (
-                "connect(auth=...)" if own is _NO_AUTH else f'namespace("{spec.name}", auth=...)'
-            )
             raise ProtocolError(
                 f"The auth given to {given} does not fit {spec.auth_path}, the auth namespace "
                 f'"{spec.name}" declares: {exc}'

@@ -525,9 +525,12 @@ class Connection(Generic[ProtocolT, NamespaceT, StateT]):
         """What the client sent as ``auth`` in its CONNECT packet (``None`` if nothing).
 
         When the namespace declares ``auth`` it has been validated against that type
-        (keys the type does not declare are dropped), and the mypy plugin types it so;
-        otherwise it is whatever the client sent, typed ``object`` by the plugin.
-        Without the mypy plugin or the generated typed API (``pursocket export python``) it is typed ``Any``.
+        (keys the type does not declare are dropped), and the mypy plugin and the
+        generated typed API (``pursocket export python``) type it so. Otherwise it is
+        the JSON object the client sent, unchecked, as a ``dict`` (a CONNECT packet
+        carrying anything else is refused with ``invalid_auth``), typed
+        ``dict[str, object] | None`` by the plugin and the generated API. Without
+        either it is typed ``Any``: only they know which namespace it belongs to.
         """
         return self._auth
 

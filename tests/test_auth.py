@@ -120,7 +120,6 @@ def sids_left(server: Server[Any], path: str) -> list[str]:
         ({"name": "eve"}, "Object missing required field `token`"),
         ({"token": 5}, "Expected `str`, got `int` - at `$.token`"),
         ({"token": ["x"], "extra": 1}, "Expected `str`, got `array` - at `$.token`"),
-        ([1, 2], "Expected `object`, got `array`"),
     ],
 )
 async def test_invalid_auth_is_refused_before_the_connect_handler(
@@ -206,6 +205,34 @@ async def test_oversized_auth_never_reaches_the_server_handlers(
     assert sids_left(server, "/lobby") == []
 
 
+@pytest.mark.parametrize(
+    ("namespace", "auth", "kind"),
+    [
+        ("public", [1, 2], "an array"),
+        ("public", "token", "a string"),
+        ("public", True, "a boolean"),
+        ("lobby", [1, 2], "an array"),
+    ],
+)
+async def test_a_connect_auth_that_is_not_an_object_is_refused(
+    pursocket_serve: ServeFixture, namespace: str, auth: object, kind: str
+) -> None:
+    # Socket.IO's CONNECT payload is an object, so conn.auth of a namespace that declares
+    # no auth is always a dict or None, as the plugin and the generated API type it.
+    server, seen = auth_server()
+    url = await pursocket_serve(server)
+    refusals = Inbox()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await raw_connect(url, namespace, auth, refusals)
+    details = f"the connect auth must be a JSON object (or nothing), not {kind}"
+    assert refusals.items == [
+        {"message": details, "data": {"code": "invalid_auth", "details": details}}
+    ]
+    assert seen.items == []
+    assert server.namespace(namespace).connections() == ()
+    assert sids_left(server, f"/{namespace}") == []
+
+
 async def test_the_client_checks_each_namespace_auth_before_sending(
     pursocket_serve: ServeFixture,
 ) -> None:
@@ -227,7 +254,16 @@ async def test_the_client_checks_each_namespace_auth_before_sending(
         "The auth given to connect(auth=...) does not fit AuthProtocol.game.auth, the auth "
         'namespace "game" declares: Expected `object`, got `null`'
     )
-    assert not client.connected and not missing.connected
+    listed = Client(AuthProtocol, reconnection=False)
+    listed.namespace("public", auth=["token"])
+    with pytest.raises(ProtocolError) as not_an_object:
+        await listed.connect(url)
+    assert str(not_an_object.value) == (
+        'The auth given to namespace("public", auth=...) must be a mapping (sent as a JSON '
+        "object) or None, not list: Socket.IO sends auth as an object, and the server "
+        'refuses anything else (namespace "public" declares no auth type)'
+    )
+    assert not client.connected and not missing.connected and not listed.connected
     assert seen.items == []
 
 

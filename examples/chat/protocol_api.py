@@ -22,9 +22,9 @@ from examples.chat.protocol import ChatProtocol
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
     from contextlib import AbstractAsyncContextManager
-    from typing import Any, ClassVar, Literal, TypeVar, overload
+    from typing import Any, ClassVar, Literal, Protocol, overload
 
-    from typing_extensions import Never, Self
+    from typing_extensions import Never, Self, TypeVar
 
     import pursocket.testing
     from pursocket import DisconnectReason, InvalidInput
@@ -42,7 +42,54 @@ __all__ = [
 
 
 if TYPE_CHECKING:
-    class ChatConnection(pursocket.Connection[ChatProtocol, Literal["chat"]]):
+    _StateT = TypeVar("_StateT", default=None)
+    _ConnectionT = TypeVar("_ConnectionT")
+    _PayloadT = TypeVar("_PayloadT")
+    _ResponseT = TypeVar("_ResponseT")
+    _ResultT = TypeVar("_ResultT")
+
+
+    class _ServerMsgRegistrar(Protocol[_ConnectionT, _PayloadT]):
+        """What a server ``on(event)`` returns: the decorator of the event's handler."""
+
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], _ResultT], /) -> Callable[[_ConnectionT, _PayloadT], _ResultT]:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class _ServerCallRegistrar(Protocol[_ConnectionT, _PayloadT, _ResponseT]):
+        """What a server ``on_call(event)`` returns: the decorator of the event's handler."""
+
+        @overload
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]]: ...
+        @overload
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], _ResponseT], /) -> Callable[[_ConnectionT, _PayloadT], _ResponseT]: ...
+        def __call__(self, handler: Any, /) -> Any:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class _ClientMsgRegistrar(Protocol[_PayloadT]):
+        """What a client ``on(event)`` returns: the decorator of the event's handler."""
+
+        def __call__(self, handler: Callable[[_PayloadT], _ResultT], /) -> Callable[[_PayloadT], _ResultT]:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class _ClientCallRegistrar(Protocol[_PayloadT, _ResponseT]):
+        """What a client ``on_call(event)`` returns: the decorator of the event's handler."""
+
+        @overload
+        def __call__(self, handler: Callable[[_PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_PayloadT], Awaitable[_ResponseT]]: ...
+        @overload
+        def __call__(self, handler: Callable[[_PayloadT], _ResponseT], /) -> Callable[[_PayloadT], _ResponseT]: ...
+        def __call__(self, handler: Any, /) -> Any:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class ChatConnection(pursocket.Connection[ChatProtocol, Literal["chat"], _StateT]):
         """One client's connection to namespace "chat" (/chat), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -87,49 +134,38 @@ if TYPE_CHECKING:
             ...
 
 
-    _ChatServerSayHandlerT = TypeVar("_ChatServerSayHandlerT", bound=Callable[[ChatConnection, SayRequest], object])
-    _ChatServerListRoomsHandlerT = TypeVar("_ChatServerListRoomsHandlerT", bound=Callable[[ChatConnection, NoArguments], Awaitable[RoomList] | RoomList])
-    _ChatServerJoinRoomHandlerT = TypeVar("_ChatServerJoinRoomHandlerT", bound=Callable[[ChatConnection, RoomRequest], Awaitable[JoinOutcome] | JoinOutcome])
-    _ChatServerLeaveRoomHandlerT = TypeVar("_ChatServerLeaveRoomHandlerT", bound=Callable[[ChatConnection, RoomRequest], Awaitable[Outcome] | Outcome])
-    _ChatServerConnectHandlerT = TypeVar("_ChatServerConnectHandlerT", bound=Callable[[ChatConnection], object])
-    _ChatServerDisconnectHandlerT = TypeVar("_ChatServerDisconnectHandlerT", bound=Callable[[ChatConnection, DisconnectReason], object])
-    _ChatServerInvalidHandlerT = TypeVar("_ChatServerInvalidHandlerT", bound=Callable[[ChatConnection, InvalidInput], object])
-    _ChatClientMessageHandlerT = TypeVar("_ChatClientMessageHandlerT", bound=Callable[[ChatLine], object])
-    _ChatClientJoinedHandlerT = TypeVar("_ChatClientJoinedHandlerT", bound=Callable[[Presence], object])
-    _ChatClientLeftHandlerT = TypeVar("_ChatClientLeftHandlerT", bound=Callable[[Presence], object])
-    _ChatClientConnectHandlerT = TypeVar("_ChatClientConnectHandlerT", bound=Callable[[], object])
-    _ChatClientDisconnectHandlerT = TypeVar("_ChatClientDisconnectHandlerT", bound=Callable[[DisconnectReason], object])
-    _ChatClientInvalidHandlerT = TypeVar("_ChatClientInvalidHandlerT", bound=Callable[[InvalidInput], object])
-
-
-    class ChatServerNamespace(pursocket.ServerNamespace[ChatProtocol, Literal["chat"]]):
+    class ChatServerNamespace(pursocket.ServerNamespace[ChatProtocol, Literal["chat"], _StateT]):
         """The server's side of namespace "chat" (/chat)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
-        def on(self, event: Literal["say"]) -> Callable[[_ChatServerSayHandlerT], _ChatServerSayHandlerT]:
+        def on(self, event: Literal["say"]) -> _ServerMsgRegistrar[ChatConnection[_StateT], SayRequest]:
             """Decorator: the handler of Msg ``say``, returned unchanged."""
             ...
 
         @overload
-        def on_call(self, event: Literal["listRooms"]) -> Callable[[_ChatServerListRoomsHandlerT], _ChatServerListRoomsHandlerT]: ...
+        def on_call(self, event: Literal["listRooms"]) -> _ServerCallRegistrar[ChatConnection[_StateT], NoArguments, RoomList]: ...
         @overload
-        def on_call(self, event: Literal["joinRoom"]) -> Callable[[_ChatServerJoinRoomHandlerT], _ChatServerJoinRoomHandlerT]: ...
+        def on_call(self, event: Literal["joinRoom"]) -> _ServerCallRegistrar[ChatConnection[_StateT], RoomRequest, JoinOutcome]: ...
         @overload
-        def on_call(self, event: Literal["leaveRoom"]) -> Callable[[_ChatServerLeaveRoomHandlerT], _ChatServerLeaveRoomHandlerT]: ...
+        def on_call(self, event: Literal["leaveRoom"]) -> _ServerCallRegistrar[ChatConnection[_StateT], RoomRequest, Outcome]: ...
         def on_call(self, event: str) -> Callable[[Any], Any]:
             """Decorator: registers the handler of ``event`` and returns it unchanged."""
             ...
 
-        def on_connect(self, handler: _ChatServerConnectHandlerT) -> _ChatServerConnectHandlerT:
-            """Register the handler run when a connection opens."""
+        @overload
+        def on_connect(self, handler: Callable[[ChatConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[ChatConnection[_StateT]], Awaitable[_StateT]]: ...
+        @overload
+        def on_connect(self, handler: Callable[[ChatConnection[_StateT]], _StateT]) -> Callable[[ChatConnection[_StateT]], _StateT]: ...
+        def on_connect(self, handler: Any) -> Any:
+            """Register the handler run when a connection opens; it returns the connection's state."""
             ...
 
-        def on_disconnect(self, handler: _ChatServerDisconnectHandlerT) -> _ChatServerDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[ChatConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[ChatConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _ChatServerInvalidHandlerT) -> _ChatServerInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[ChatConnection[_StateT], InvalidInput], _ResultT]) -> Callable[[ChatConnection[_StateT], InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -153,7 +189,7 @@ if TYPE_CHECKING:
             """Send the s2c Msg ``event`` to every member of ``room``."""
             ...
 
-        def connections(self) -> tuple[ChatConnection, ...]:
+        def connections(self) -> tuple[ChatConnection[_StateT], ...]:
             """This process's open connections to the namespace, a snapshot."""
             ...
 
@@ -164,11 +200,11 @@ if TYPE_CHECKING:
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def on(self, event: Literal["message"]) -> Callable[[_ChatClientMessageHandlerT], _ChatClientMessageHandlerT]: ...
+        def on(self, event: Literal["message"]) -> _ClientMsgRegistrar[ChatLine]: ...
         @overload
-        def on(self, event: Literal["joined"]) -> Callable[[_ChatClientJoinedHandlerT], _ChatClientJoinedHandlerT]: ...
+        def on(self, event: Literal["joined"]) -> _ClientMsgRegistrar[Presence]: ...
         @overload
-        def on(self, event: Literal["left"]) -> Callable[[_ChatClientLeftHandlerT], _ChatClientLeftHandlerT]: ...
+        def on(self, event: Literal["left"]) -> _ClientMsgRegistrar[Presence]: ...
         def on(self, event: str) -> Callable[[Any], Any]:
             """Decorator: registers the handler of ``event`` and returns it unchanged."""
             ...
@@ -177,15 +213,15 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 
-        def on_connect(self, handler: _ChatClientConnectHandlerT) -> _ChatClientConnectHandlerT:
+        def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
             """Register the handler run when a connection opens."""
             ...
 
-        def on_disconnect(self, handler: _ChatClientDisconnectHandlerT) -> _ChatClientDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[DisconnectReason], _ResultT]) -> Callable[[DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _ChatClientInvalidHandlerT) -> _ChatClientInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[InvalidInput], _ResultT]) -> Callable[[InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -261,9 +297,14 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 else:
-    ChatConnection = pursocket.Connection
-    ChatServerNamespace = pursocket.ServerNamespace
-    ChatClientNamespace = pursocket.ClientNamespace
+    from typing import Literal
+
+    from typing_extensions import TypeVar
+
+    _StateT = TypeVar("_StateT", default=None)
+    ChatConnection = pursocket.Connection[ChatProtocol, Literal["chat"], _StateT]
+    ChatServerNamespace = pursocket.ServerNamespace[ChatProtocol, Literal["chat"], _StateT]
+    ChatClientNamespace = pursocket.ClientNamespace[ChatProtocol, Literal["chat"]]
 
 
     def __getattr__(name: str) -> object:
@@ -298,8 +339,12 @@ class Server(pursocket.Server[ChatProtocol]):
     if TYPE_CHECKING:
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
-        def namespace(self, name: Literal["chat"]) -> ChatServerNamespace:
-            """The handle of namespace ``chat``."""
+        @overload
+        def namespace(self, name: Literal["chat"]) -> ChatServerNamespace: ...
+        @overload
+        def namespace(self, name: Literal["chat"], *, state: type[_StateT]) -> ChatServerNamespace[_StateT]: ...
+        def namespace(self, name: str, *, state: type[Any] | None = ...) -> Any:
+            """The handle of the namespace ``name``."""
             ...
 
 

@@ -1,8 +1,9 @@
 """Connection auth: ``conn.auth`` typed by the namespace's ``auth`` key, and what clients send.
 
 ``conn.auth`` is the declared auth of the connection's namespace (a union for a
-handle of several namespaces); a namespace that declares no ``auth`` accepts anything
-unchecked, so its ``conn.auth`` is ``object``. On the client, ``namespace("lobby",
+handle of several namespaces); a namespace that declares no ``auth`` accepts any JSON
+object unchecked (the server refuses anything else), so its ``conn.auth`` is
+``dict[str, object] | None``. On the client, ``namespace("lobby",
 auth=...)`` is checked against ``lobby``'s auth, and ``connect(url, auth=...)``,
 which is sent to every namespace without an auth of its own, against the auth every
 namespace of the protocol declares (or reported when they declare different ones).
@@ -27,7 +28,8 @@ from pursocket_mypy.protocol_types import ProtocolView, protocol_view
 
 
 def connection_auth_hook(ctx: AttributeContext) -> Type:
-    """``conn.auth``: the namespace's declared auth, or ``object`` where none is declared."""
+    """``conn.auth``: the namespace's declared auth, or ``dict[str, object] | None`` where
+    none is declared."""
     handle = handle_of(ctx.type, fullnames.CONNECTION)
     if handle is None or ctx.is_lvalue:
         return ctx.default_attr_type
@@ -37,10 +39,15 @@ def connection_auth_hook(ctx: AttributeContext) -> Type:
         if namespace is None:
             return ctx.default_attr_type
         auth = namespace.auth()
-        declared.append(
-            auth if auth is not None else ctx.api.named_generic_type("builtins.object", [])
-        )
+        declared.append(auth if auth is not None else _undeclared_auth(ctx))
     return make_simplified_union(declared)
+
+
+def _undeclared_auth(ctx: AttributeContext) -> Type:
+    """``dict[str, object] | None``: what the server lets through where no auth is declared."""
+    named = ctx.api.named_generic_type
+    dictionary = named("builtins.dict", [named("builtins.str", []), named("builtins.object", [])])
+    return UnionType.make_union([dictionary, NoneType()])
 
 
 def namespace_auth_signature_hook(ctx: MethodSigContext) -> FunctionLike:

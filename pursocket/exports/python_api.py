@@ -9,9 +9,16 @@ call sites, not with the protocol), plus ``Server`` and ``Client`` bound to the
 protocol; and for tests a ``<Name>TestClient`` per namespace, which the module's
 ``connect(url, namespace)`` yields. Every checker reads them without a plugin.
 
-At run time the namespace classes are pursocket's own classes (the typed ones exist
-only under ``TYPE_CHECKING``) and ``Server``/``Client`` are subclasses whose only
-addition is passing the protocol: nothing wraps a send or a handler. ``connect`` is
+The server's classes are generic in the connection's state, as pursocket's are:
+``Server().namespace("lobby", state=User)`` is a ``LobbyServerNamespace[User]`` whose
+handlers take a ``LobbyConnection[User]``. The handler decorators are generic
+protocols specialised with the connection and the payload, since a TypeVar's bound
+cannot name the class's state parameter.
+
+At run time the namespace names are pursocket's own classes parametrised with the
+protocol and the namespace (the typed classes exist only under ``TYPE_CHECKING``), and
+``Server``/``Client`` are subclasses whose only addition is passing the protocol:
+nothing wraps a send or a handler. ``connect`` is
 ``pursocket.testing.connect`` with the protocol bound, and a test client class is
 ``pursocket.testing.RecordingClient``; both import pursocket.testing (and so uvicorn)
 only when used.
@@ -125,9 +132,8 @@ class _Module:
         self.user_imports: dict[tuple[str, str], str] = {}
         self.runtime_imports: dict[tuple[str, str], str] = {}
         self.typing_names: set[str] = set()
-        self.handler_typevars: list[tuple[str, str]] = []
-        # (stem, bound) -> the TypeVar already written for it.
-        self.shared_typevars: dict[tuple[str, str], str] = {}
+        # The handler registrars the methods name, in the order first named.
+        self.registrars: dict[str, str] = {}
         self.protocol = self._import_user_object(model.protocol, model.name, runtime=True)
 
     def render(self) -> str:
@@ -166,9 +172,8 @@ class _Module:
             self._imports(),
             "__all__ = [\n" + "".join(f'    "{name}",\n' for name in exported) + "]\n",
             "if TYPE_CHECKING:\n"
-            # A TypeVar's bound is evaluated where it stands: the connection classes
-            # the handler bounds name come first.
-            + _indent("\n\n".join([*connections, self._typevars(), *handles]))
+            # The classes' bases name the TypeVars, so they come first.
+            + _indent("\n\n".join([_TYPEVARS, *self.registrars.values(), *connections, *handles]))
             + "else:\n"
             + _indent(self._runtime_aliases()),
             server,
@@ -212,9 +217,10 @@ class _Module:
         lines += ["", "if TYPE_CHECKING:"]
         collections = sorted(self.typing_names & {"Awaitable", "Callable", "Mapping"})
         typing_only = sorted(
-            {"Any", "ClassVar", "Literal"} | (self.typing_names & {"TypeVar", "overload"})
+            {"Any", "ClassVar", "Literal"} | (self.typing_names & {"Protocol", "overload"})
         )
-        extensions = sorted(self.typing_names & {"Never", "Self"})
+        # typing_extensions' TypeVar takes a default (PEP 696) on every Python pursocket supports.
+        extensions = sorted({"TypeVar"} | (self.typing_names & {"Never", "Self"}))
         body: list[str] = []
         if collections:
             body.append(f"from collections.abc import {', '.join(collections)}")
@@ -230,12 +236,6 @@ class _Module:
         body.append("from pursocket import DisconnectReason, InvalidInput")
         body += _from_imports(self.user_imports)
         lines += ["    " + line if line else "" for line in body]
-        return "\n".join(lines) + "\n"
-
-    def _typevars(self) -> str:
-        lines = [
-            f'{name} = TypeVar("{name}", bound={bound})' for name, bound in self.handler_typevars
-        ]
         return "\n".join(lines) + "\n"
 
     # -- types -----------------------------------------------------------------------
@@ -303,21 +303,15 @@ class _Module:
 
     # -- typed classes ---------------------------------------------------------------
 
-    def _handler_typevar(self, stem: str, bound: str) -> str:
-        """A TypeVar bound to ``bound`` (the same one for the same stem and bound: the
-        test client's ``on_call`` shares the client namespace's)."""
-        known = self.shared_typevars.get((stem, bound))
-        if known is not None:
-            return known
-        name = f"_{stem}HandlerT"
-        taken = {existing for existing, _ in self.handler_typevars}
-        counter = 1
-        while name in taken:
-            counter += 1
-            name = f"_{stem}{counter}HandlerT"
-        self.handler_typevars.append((name, bound))
-        self.shared_typevars[stem, bound] = name
-        self.typing_names.add("TypeVar")
+    def _registrar(self, kind: EventKind, *, server: bool) -> str:
+        """The name of the generic protocol an ``on``/``on_call`` overload returns, written
+        into the module the first time it is named."""
+        name = f"_{'Server' if server else 'Client'}{kind.value}Registrar"
+        if name not in self.registrars:
+            self.typing_names |= {"Protocol", "Callable"}
+            if kind is EventKind.CALL:
+                self.typing_names |= {"Awaitable", "overload"}
+            self.registrars[name] = _registrar_source(name, kind, server=server)
         return name
 
     def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str, str]:
@@ -329,6 +323,8 @@ class _Module:
         where = f'namespace "{spec.name}" ({spec.path})'
         c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
         conn = names.connection
+        # The server's classes are generic in the connection's state, as pursocket's are.
+        stateful = f"{conn}[_StateT]"
 
         connection_methods = [
             *self._senders(
@@ -355,23 +351,25 @@ class _Module:
             ),
         ]
         if spec.auth_type is not None:
-            connection_methods.insert(
-                0,
-                "@property\n"
-                f"def auth(self) -> {self.annotation(spec.auth_type, spec.module)}:\n"
-                '    """The auth the client connected with, validated against the declared type."""\n'
-                "    ...\n",
-            )
+            auth = self.annotation(spec.auth_type, spec.module)
+            auth_doc = "The auth the client connected with, validated against the declared type."
+        else:
+            # The server refuses a CONNECT packet whose auth is not a JSON object.
+            auth = "dict[str, object] | None"
+            auth_doc = "The auth the client connected with, unchecked: the namespace declares none."
+        connection_methods.insert(
+            0, f'@property\ndef auth(self) -> {auth}:\n    """{auth_doc}"""\n    ...\n'
+        )
         connection = _class(
             conn,
-            f"pursocket.Connection[{protocol}, {ns_literal}]",
+            f"pursocket.Connection[{protocol}, {ns_literal}, _StateT]",
             f"One client's connection to {where}, as the server sees it.",
             [marker, *connection_methods],
         )
         server_methods = [
-            *self._registrars(names, c2s, EventKind.MSG, conn, "server"),
-            *self._registrars(names, c2s, EventKind.CALL, conn, "server"),
-            *self._lifecycle(names, conn, "server"),
+            *self._registrars(c2s, EventKind.MSG, stateful),
+            *self._registrars(c2s, EventKind.CALL, stateful),
+            *self._lifecycle(stateful),
             *self._senders(
                 "broadcast",
                 s2c,
@@ -388,20 +386,20 @@ class _Module:
                 "None",
                 "Send the s2c Msg ``event`` to every member of ``room``.",
             ),
-            f"def connections(self) -> tuple[{conn}, ...]:\n"
+            f"def connections(self) -> tuple[{stateful}, ...]:\n"
             f'    """This process\'s open connections to the namespace, a snapshot."""\n'
             f"    ...\n",
         ]
         server_namespace = _class(
             names.server_namespace,
-            f"pursocket.ServerNamespace[{protocol}, {ns_literal}]",
+            f"pursocket.ServerNamespace[{protocol}, {ns_literal}, _StateT]",
             f"The server's side of {where}.",
             [marker, *server_methods],
         )
         client_methods = [
-            *self._registrars(names, s2c, EventKind.MSG, None, "client"),
-            *self._registrars(names, s2c, EventKind.CALL, None, "client"),
-            *self._lifecycle(names, None, "client"),
+            *self._registrars(s2c, EventKind.MSG, None),
+            *self._registrars(s2c, EventKind.CALL, None),
+            *self._lifecycle(None),
             *self._senders(
                 "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
             ),
@@ -452,7 +450,7 @@ class _Module:
                 "Assert, by a round trip through the server, that no more ``event`` arrived.",
             ),
             *self._answers(s2c),
-            *self._registrars(names, s2c, EventKind.CALL, None, "client"),
+            *self._registrars(s2c, EventKind.CALL, None),
         ]
         self.typing_names.add("ClassVar")
         return _class(
@@ -585,31 +583,28 @@ class _Module:
         return self._overloads(signatures, fallback, implementation)
 
     def _registrars(
-        self,
-        names: NamespaceClassNames,
-        events: Mapping[str, EventSpec],
-        kind: EventKind,
-        connection: str | None,
-        side: str,
+        self, events: Mapping[str, EventSpec], kind: EventKind, connection: str | None
     ) -> list[str]:
-        self.typing_names |= {"Callable", "Awaitable"}
+        """``on``/``on_call``: per event a decorator typed with its parameters (and response).
+
+        The decorator is a generic protocol specialised with the connection (of the
+        namespace's state, a class parameter) and the payload: a TypeVar bound cannot
+        name a class parameter, so the handler cannot be a TypeVar bounded by it.
+        """
         method = "on" if kind is EventKind.MSG else "on_call"
+        registrar = self._registrar(kind, server=connection is not None)
         leading = f"{connection}, " if connection else ""
-        stem = names.connection.removesuffix("Connection") + side.capitalize()
         signatures = []
         for spec in self._events(events, kind):
-            payload = self.annotation(spec.payload_type, spec.module)
+            arguments = leading + self.annotation(spec.payload_type, spec.module)
             if kind is EventKind.MSG:
-                bound = f"Callable[[{leading}{payload}], object]"
                 doc = f"Decorator: the handler of Msg ``{spec.name}``, returned unchanged."
             else:
-                response = self.annotation(spec.response_type, spec.module)
-                bound = f"Callable[[{leading}{payload}], Awaitable[{response}] | {response}]"
+                arguments += ", " + self.annotation(spec.response_type, spec.module)
                 doc = f"Decorator: the handler answering Call ``{spec.name}``, returned unchanged."
-            handler = self._handler_typevar(stem + _pascal(spec.name), bound)
             signatures.append(
                 f"def {method}(self, event: Literal[{_literal(spec.name)}]) "
-                f"-> Callable[[{handler}], {handler}]:\n"
+                f"-> {registrar}[{arguments}]:\n"
                 f'    """{doc}"""\n'
                 f"    ...\n"
             )
@@ -625,32 +620,60 @@ class _Module:
         )
         return self._overloads(signatures, fallback, implementation)
 
-    def _lifecycle(
-        self, names: NamespaceClassNames, connection: str | None, side: str
-    ) -> list[str]:
+    def _lifecycle(self, connection: str | None) -> list[str]:
+        """``on_connect``, ``on_disconnect``, ``on_invalid``; on the server, the connect
+        handler returns the connection's state (``None`` unless ``namespace(state=...)``)."""
+        self.typing_names |= {"Callable", "Awaitable"}
         leading = [connection] if connection else []
-        stem = names.connection.removesuffix("Connection") + side.capitalize()
         methods = []
-        for method, extra, doc in (
-            ("on_connect", [], "Register the handler run when a connection opens."),
-            ("on_disconnect", ["DisconnectReason"], "Register the handler run when it ends."),
-            ("on_invalid", ["InvalidInput"], "Register the handler run for refused input."),
-        ):
-            label = _pascal(method.removeprefix("on_"))
-            bound = f"Callable[[{', '.join(leading + extra)}], object]"
-            handler = self._handler_typevar(stem + label, bound)
+        if connection is not None:
+            self.typing_names.add("overload")
+            handler = f"Callable[[{connection}], Awaitable[_StateT]]"
+            plain = f"Callable[[{connection}], _StateT]"
             methods.append(
-                f'def {method}(self, handler: {handler}) -> {handler}:\n    """{doc}"""\n    ...\n'
+                f"@overload\ndef on_connect(self, handler: {handler}) -> {handler}: ...\n"
+                f"@overload\ndef on_connect(self, handler: {plain}) -> {plain}: ...\n"
+                "def on_connect(self, handler: Any) -> Any:\n"
+                '    """Register the handler run when a connection opens; it returns the '
+                'connection\'s state."""\n'
+                "    ...\n"
             )
+        else:
+            methods.append(
+                _lifecycle_method(
+                    "on_connect", [], "Register the handler run when a connection opens."
+                )
+            )
+        methods += [
+            _lifecycle_method(
+                "on_disconnect",
+                [*leading, "DisconnectReason"],
+                "Register the handler run when it ends.",
+            ),
+            _lifecycle_method(
+                "on_invalid",
+                [*leading, "InvalidInput"],
+                "Register the handler run for refused input.",
+            ),
+        ]
         return methods
 
     def _runtime_aliases(self) -> str:
-        lines = []
-        for names in self.names.values():
+        # pursocket's classes parametrised as the typed ones are, so that an annotation
+        # evaluated at run time (``LobbyConnection[User]``) is a type too.
+        lines = [
+            "from typing import Literal",
+            "",
+            "from typing_extensions import TypeVar",
+            "",
+            '_StateT = TypeVar("_StateT", default=None)',
+        ]
+        for name, names in self.names.items():
+            arguments = f"{self.protocol}, Literal[{_literal(name)}]"
             lines += [
-                f"{names.connection} = pursocket.Connection",
-                f"{names.server_namespace} = pursocket.ServerNamespace",
-                f"{names.client_namespace} = pursocket.ClientNamespace",
+                f"{names.connection} = pursocket.Connection[{arguments}, _StateT]",
+                f"{names.server_namespace} = pursocket.ServerNamespace[{arguments}, _StateT]",
+                f"{names.client_namespace} = pursocket.ClientNamespace[{arguments}]",
             ]
         test_clients = ", ".join(f'"{names.test_client}"' for names in self.names.values())
         lines += [
@@ -676,7 +699,7 @@ class _Module:
         )
         signatures = [
             f"def connect(url: str, namespace: Literal[{_literal(name)}]"
-            f"{self._auth_parameter(name, True)}, {options}) "
+            f", *, auth: {self._declared_auth(name)} = ..., {options}) "
             f"-> AbstractAsyncContextManager[{names.test_client}]:\n"
             f'    """Connect a test client to namespace ``{name}``."""\n'
             f"    ...\n"
@@ -704,16 +727,27 @@ class _Module:
 
     # -- Server and Client -----------------------------------------------------------
 
-    def _namespace_overloads(self, attribute: str, *, with_auth: bool = False) -> str:
-        signatures = [
-            f"def namespace(self, name: Literal[{_literal(name)}]{self._auth_parameter(name, with_auth)}) "
-            f"-> {getattr(names, attribute)}:\n"
-            f'    """The handle of namespace ``{name}``."""\n'
-            f"    ...\n"
-            for name, names in self.names.items()
-        ]
+    def _namespace_overloads(self, *, client: bool) -> str:
+        """``namespace(name)``: the typed handle; on the server ``state=User`` makes it
+        ``<Name>ServerNamespace[User]``, as pursocket's ``namespace`` does."""
+        signatures = []
+        for name, names in self.names.items():
+            start = f"def namespace(self, name: Literal[{_literal(name)}]"
+            doc = f'    """The handle of namespace ``{name}``."""\n    ...\n'
+            if client:
+                auth = self._declared_auth(name)
+                signatures.append(
+                    f"{start}, *, auth: {auth} = ...) -> {names.client_namespace}:\n{doc}"
+                )
+            else:
+                # Without state= the state is None, which a TypeVar left unsolved would not say.
+                signatures += [
+                    f"{start}) -> {names.server_namespace}:\n{doc}",
+                    f"{start}, *, state: type[_StateT]) -> {names.server_namespace}[_StateT]:\n{doc}",
+                ]
+        keyword = "auth: Any" if client else "state: type[Any] | None"
         implementation = (
-            f"def namespace(self, name: str{', *, auth: Any = ...' if with_auth else ''}) -> Any:\n"
+            f"def namespace(self, name: str, *, {keyword} = ...) -> Any:\n"
             '    """The handle of the namespace ``name``."""\n'
             "    ...\n"
         )
@@ -722,13 +756,14 @@ class _Module:
             "\n".join([marker, *self._overloads(signatures, "", implementation)])
         )
 
-    def _auth_parameter(self, namespace: str, with_auth: bool) -> str:
-        """``, *, auth: <declared auth> = ...`` for ``Client.namespace``: a namespace's own auth."""
-        if not with_auth:
-            return ""
+    def _declared_auth(self, namespace: str) -> str:
+        """The type of the ``auth`` a client sends to ``namespace``: its declared auth, or
+        any JSON object (the server refuses anything else)."""
         spec = self.model.namespaces[namespace]
-        declared = "Any" if spec.auth_type is None else self.annotation(spec.auth_type, spec.module)
-        return f", *, auth: {declared} = ..."
+        if spec.auth_type is None:
+            self.typing_names.add("Mapping")
+            return "Mapping[str, object] | None"
+        return self.annotation(spec.auth_type, spec.module)
 
     def _init_binding_the_protocol(self) -> str:
         """``__init__`` of the generated Server and Client: pursocket's, with the protocol bound."""
@@ -757,7 +792,7 @@ class _Module:
             f"pursocket.Server[{self.protocol}]",
             f"A :class:`pursocket.Server` of protocol {self.model.name}: "
             f"``Server(**options)`` is ``pursocket.Server({self.model.name}, **options)``.",
-            [init, self._namespace_overloads("server_namespace")],
+            [init, self._namespace_overloads(client=False)],
         )
 
     def _client(self) -> str:
@@ -775,12 +810,68 @@ class _Module:
             f"pursocket.Client[{self.protocol}]",
             f"A :class:`pursocket.Client` of protocol {self.model.name}: "
             f"``Client(**options)`` is ``pursocket.Client({self.model.name}, **options)``.",
-            [init, self._namespace_overloads("client_namespace", with_auth=True), enter],
+            [init, self._namespace_overloads(client=True), enter],
         )
+
+
+#: The TypeVars of the typed classes: ``_StateT`` is the server classes' parameter, the
+#: others are the handler registrars'.
+_TYPEVARS = (
+    '_StateT = TypeVar("_StateT", default=None)\n'
+    '_ConnectionT = TypeVar("_ConnectionT")\n'
+    '_PayloadT = TypeVar("_PayloadT")\n'
+    '_ResponseT = TypeVar("_ResponseT")\n'
+    '_ResultT = TypeVar("_ResultT")\n'
+)
+
+
+def _registrar_source(name: str, kind: EventKind, *, server: bool) -> str:
+    """The generic protocol ``name``: a decorator registering a handler of ``kind``.
+
+    The handler is returned with its parameters typed as the event's (and, for a Msg,
+    its own result type): the protocol's parameters are the connection, the payload
+    and a Call's response.
+    """
+    arguments = "_ConnectionT, _PayloadT" if server else "_PayloadT"
+    parameters = arguments + (", _ResponseT" if kind is EventKind.CALL else "")
+    side = "server" if server else "client"
+    doc = '    """Register ``handler``; it is returned unchanged."""\n'
+    if kind is EventKind.MSG:
+        handler = f"Callable[[{arguments}], _ResultT]"
+        body = f"def __call__(self, handler: {handler}, /) -> {handler}:\n{doc}    ...\n"
+    else:
+        awaiting = f"Callable[[{arguments}], Awaitable[_ResponseT]]"
+        answering = f"Callable[[{arguments}], _ResponseT]"
+        body = (
+            f"@overload\ndef __call__(self, handler: {awaiting}, /) -> {awaiting}: ...\n"
+            f"@overload\ndef __call__(self, handler: {answering}, /) -> {answering}: ...\n"
+            f"def __call__(self, handler: Any, /) -> Any:\n{doc}    ...\n"
+        )
+    summary = (
+        f"What a {side} ``{'on' if kind is EventKind.MSG else 'on_call'}(event)`` returns: "
+        f"the decorator of the event's handler."
+    )
+    return f"class {name}(Protocol[{parameters}]):\n" + _indent(f'"""{summary}"""\n\n{body}')
+
+
+def _lifecycle_method(method: str, parameters: list[str], doc: str) -> str:
+    """A lifecycle registrar returning the handler typed with ``parameters``."""
+    handler = f"Callable[[{', '.join(parameters)}], _ResultT]"
+    return f'def {method}(self, handler: {handler}) -> {handler}:\n    """{doc}"""\n    ...\n'
 
 
 _TYPING_NAMES = frozenset(
     {
+        "_StateT",
+        "_ConnectionT",
+        "_PayloadT",
+        "_ResponseT",
+        "_ResultT",
+        "_ServerMsgRegistrar",
+        "_ServerCallRegistrar",
+        "_ClientMsgRegistrar",
+        "_ClientCallRegistrar",
+        "Protocol",
         "TYPE_CHECKING",
         "Any",
         "Awaitable",

@@ -21,6 +21,7 @@ from typed_app.protocol import (
     Tree,
     UserCount,
 )
+from typed_app.users import User
 
 server = api.Server(cors_allowed_origins="*")
 lobby = server.namespace("lobby")
@@ -132,6 +133,53 @@ async def fire(conn: api.GameRoomConnection, at: Point) -> None:
 @root.on_call("ping")
 def ping(conn: api.RootConnection, request: None) -> str:
     return "pong"
+
+
+members = api.Server().namespace("lobby", state=User)
+members_handle: api.LobbyServerNamespace[User] = members
+
+
+@members.on_connect
+async def log_in(conn: api.LobbyConnection[User]) -> User:
+    return User(conn.auth["token"])
+
+
+@members.on("chat")
+async def member_chat(conn: api.LobbyConnection[User], msg: ChatMessage) -> None:
+    print(conn.state.name, [other.state.name for other in members.connections()])
+
+
+@members.on_call("join")
+def member_join(conn: api.LobbyConnection[User], req: JoinRequest) -> JoinResult:
+    return {"success": conn.state.name == req["name"]}
+
+
+@members.on_disconnect
+def member_left(conn: api.LobbyConnection[User], reason: DisconnectReason) -> None:
+    print(conn.state.name, reason)
+
+
+@game.on_connect
+def game_connected(conn: api.GameRoomConnection) -> None:
+    print(conn.auth)
+
+
+async def handlers_stay_callable(
+    conn: api.LobbyConnection, member: api.LobbyConnection[User]
+) -> None:
+    """A registered handler keeps its result type: tests may call it directly."""
+    joined: JoinResult = await join(conn, {"name": "Alice"})
+    member_joined: JoinResult = member_join(member, {"name": "Alice"})
+    user: User = await log_in(member)
+    print(joined, member_joined, user.name)
+
+
+def undeclared_auth(conn: api.GameRoomConnection) -> str | None:
+    """Without a declared auth, conn.auth is the JSON object the client sent, or None."""
+    if conn.auth is None:
+        return None
+    token = conn.auth.get("token")
+    return token if isinstance(token, str) else None
 
 
 client = api.Client(reconnection=False)

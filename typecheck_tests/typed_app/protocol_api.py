@@ -22,9 +22,9 @@ from typed_app.protocol import ApiProtocol
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
     from contextlib import AbstractAsyncContextManager
-    from typing import Any, ClassVar, Literal, TypeVar, overload
+    from typing import Any, ClassVar, Literal, Protocol, overload
 
-    from typing_extensions import Never, Self
+    from typing_extensions import Never, Self, TypeVar
 
     import pursocket.testing
     from pursocket import DisconnectReason, InvalidInput
@@ -49,7 +49,54 @@ __all__ = [
 
 
 if TYPE_CHECKING:
-    class LobbyConnection(pursocket.Connection[ApiProtocol, Literal["lobby"]]):
+    _StateT = TypeVar("_StateT", default=None)
+    _ConnectionT = TypeVar("_ConnectionT")
+    _PayloadT = TypeVar("_PayloadT")
+    _ResponseT = TypeVar("_ResponseT")
+    _ResultT = TypeVar("_ResultT")
+
+
+    class _ServerMsgRegistrar(Protocol[_ConnectionT, _PayloadT]):
+        """What a server ``on(event)`` returns: the decorator of the event's handler."""
+
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], _ResultT], /) -> Callable[[_ConnectionT, _PayloadT], _ResultT]:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class _ServerCallRegistrar(Protocol[_ConnectionT, _PayloadT, _ResponseT]):
+        """What a server ``on_call(event)`` returns: the decorator of the event's handler."""
+
+        @overload
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]]: ...
+        @overload
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], _ResponseT], /) -> Callable[[_ConnectionT, _PayloadT], _ResponseT]: ...
+        def __call__(self, handler: Any, /) -> Any:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class _ClientMsgRegistrar(Protocol[_PayloadT]):
+        """What a client ``on(event)`` returns: the decorator of the event's handler."""
+
+        def __call__(self, handler: Callable[[_PayloadT], _ResultT], /) -> Callable[[_PayloadT], _ResultT]:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class _ClientCallRegistrar(Protocol[_PayloadT, _ResponseT]):
+        """What a client ``on_call(event)`` returns: the decorator of the event's handler."""
+
+        @overload
+        def __call__(self, handler: Callable[[_PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_PayloadT], Awaitable[_ResponseT]]: ...
+        @overload
+        def __call__(self, handler: Callable[[_PayloadT], _ResponseT], /) -> Callable[[_PayloadT], _ResponseT]: ...
+        def __call__(self, handler: Any, /) -> Any:
+            """Register ``handler``; it is returned unchanged."""
+            ...
+
+
+    class LobbyConnection(pursocket.Connection[ApiProtocol, Literal["lobby"], _StateT]):
         """One client's connection to namespace "lobby" (/lobby), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -76,10 +123,15 @@ if TYPE_CHECKING:
             ...
 
 
-    class GameRoomConnection(pursocket.Connection[ApiProtocol, Literal["game-room"]]):
+    class GameRoomConnection(pursocket.Connection[ApiProtocol, Literal["game-room"], _StateT]):
         """One client's connection to namespace "game-room" (/game-room), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        @property
+        def auth(self) -> dict[str, object] | None:
+            """The auth the client connected with, unchecked: the namespace declares none."""
+            ...
 
         @overload
         async def emit(self, event: Literal["hit"], payload: Point) -> None: ...
@@ -110,10 +162,15 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootConnection(pursocket.Connection[ApiProtocol, Literal["/"]]):
+    class RootConnection(pursocket.Connection[ApiProtocol, Literal["/"], _StateT]):
         """One client's connection to namespace "/" (/), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
+
+        @property
+        def auth(self) -> dict[str, object] | None:
+            """The auth the client connected with, unchecked: the namespace declares none."""
+            ...
 
         async def emit(self, event: Never, payload: object) -> None:
             """No event can be sent this way: the protocol declares none."""
@@ -132,123 +189,78 @@ if TYPE_CHECKING:
             ...
 
 
-    _LobbyServerChatHandlerT = TypeVar("_LobbyServerChatHandlerT", bound=Callable[[LobbyConnection, ChatMessage], object])
-    _LobbyServerTextHandlerT = TypeVar("_LobbyServerTextHandlerT", bound=Callable[[LobbyConnection, str], object])
-    _LobbyServerNumberHandlerT = TypeVar("_LobbyServerNumberHandlerT", bound=Callable[[LobbyConnection, int], object])
-    _LobbyServerRealHandlerT = TypeVar("_LobbyServerRealHandlerT", bound=Callable[[LobbyConnection, float], object])
-    _LobbyServerFlagHandlerT = TypeVar("_LobbyServerFlagHandlerT", bound=Callable[[LobbyConnection, bool], object])
-    _LobbyServerNothingHandlerT = TypeVar("_LobbyServerNothingHandlerT", bound=Callable[[LobbyConnection, None], object])
-    _LobbyServerBlobHandlerT = TypeVar("_LobbyServerBlobHandlerT", bound=Callable[[LobbyConnection, bytes], object])
-    _LobbyServerAnythingHandlerT = TypeVar("_LobbyServerAnythingHandlerT", bound=Callable[[LobbyConnection, Any], object])
-    _LobbyServerChoiceHandlerT = TypeVar("_LobbyServerChoiceHandlerT", bound=Callable[[LobbyConnection, Literal["a", "b", 3, True, None]], object])
-    _LobbyServerMaybeHandlerT = TypeVar("_LobbyServerMaybeHandlerT", bound=Callable[[LobbyConnection, int | None], object])
-    _LobbyServerEitherHandlerT = TypeVar("_LobbyServerEitherHandlerT", bound=Callable[[LobbyConnection, int | str], object])
-    _LobbyServerPipeUnionHandlerT = TypeVar("_LobbyServerPipeUnionHandlerT", bound=Callable[[LobbyConnection, int | str | None], object])
-    _LobbyServerShapesHandlerT = TypeVar("_LobbyServerShapesHandlerT", bound=Callable[[LobbyConnection, list[Shape]], object])
-    _LobbyServerByNameHandlerT = TypeVar("_LobbyServerByNameHandlerT", bound=Callable[[LobbyConnection, dict[str, Point]], object])
-    _LobbyServerTreeHandlerT = TypeVar("_LobbyServerTreeHandlerT", bound=Callable[[LobbyConnection, Tree], object])
-    _LobbyServerScoreHandlerT = TypeVar("_LobbyServerScoreHandlerT", bound=Callable[[LobbyConnection, int], object])
-    _LobbyServerStateHandlerT = TypeVar("_LobbyServerStateHandlerT", bound=Callable[[LobbyConnection, JsonValue], object])
-    _LobbyServerMoveHandlerT = TypeVar("_LobbyServerMoveHandlerT", bound=Callable[[LobbyConnection, tuple[int, float]], object])
-    _LobbyServerJoinHandlerT = TypeVar("_LobbyServerJoinHandlerT", bound=Callable[[LobbyConnection, JoinRequest], Awaitable[JoinResult] | JoinResult])
-    _LobbyServerMeasureHandlerT = TypeVar("_LobbyServerMeasureHandlerT", bound=Callable[[LobbyConnection, Shape], Awaitable[Point] | Point])
-    _LobbyServerLookupHandlerT = TypeVar("_LobbyServerLookupHandlerT", bound=Callable[[LobbyConnection, str], Awaitable[Shape | None] | Shape | None])
-    _LobbyServerBoxedHandlerT = TypeVar("_LobbyServerBoxedHandlerT", bound=Callable[[LobbyConnection, Box[int]], Awaitable[Box[str]] | Box[str]])
-    _LobbyServerSpanHandlerT = TypeVar("_LobbyServerSpanHandlerT", bound=Callable[[LobbyConnection, tuple[float, ...]], Awaitable[tuple[float, float]] | tuple[float, float]])
-    _LobbyServerConnectHandlerT = TypeVar("_LobbyServerConnectHandlerT", bound=Callable[[LobbyConnection], object])
-    _LobbyServerDisconnectHandlerT = TypeVar("_LobbyServerDisconnectHandlerT", bound=Callable[[LobbyConnection, DisconnectReason], object])
-    _LobbyServerInvalidHandlerT = TypeVar("_LobbyServerInvalidHandlerT", bound=Callable[[LobbyConnection, InvalidInput], object])
-    _LobbyClientUserCountHandlerT = TypeVar("_LobbyClientUserCountHandlerT", bound=Callable[[UserCount], object])
-    _LobbyClientConfirmHandlerT = TypeVar("_LobbyClientConfirmHandlerT", bound=Callable[[ChatMessage], Awaitable[JoinResult] | JoinResult])
-    _LobbyClientConnectHandlerT = TypeVar("_LobbyClientConnectHandlerT", bound=Callable[[], object])
-    _LobbyClientDisconnectHandlerT = TypeVar("_LobbyClientDisconnectHandlerT", bound=Callable[[DisconnectReason], object])
-    _LobbyClientInvalidHandlerT = TypeVar("_LobbyClientInvalidHandlerT", bound=Callable[[InvalidInput], object])
-    _GameRoomServerFireHandlerT = TypeVar("_GameRoomServerFireHandlerT", bound=Callable[[GameRoomConnection, Point], object])
-    _GameRoomServerConnectHandlerT = TypeVar("_GameRoomServerConnectHandlerT", bound=Callable[[GameRoomConnection], object])
-    _GameRoomServerDisconnectHandlerT = TypeVar("_GameRoomServerDisconnectHandlerT", bound=Callable[[GameRoomConnection, DisconnectReason], object])
-    _GameRoomServerInvalidHandlerT = TypeVar("_GameRoomServerInvalidHandlerT", bound=Callable[[GameRoomConnection, InvalidInput], object])
-    _GameRoomClientHitHandlerT = TypeVar("_GameRoomClientHitHandlerT", bound=Callable[[Point], object])
-    _GameRoomClientOverHandlerT = TypeVar("_GameRoomClientOverHandlerT", bound=Callable[[None], object])
-    _GameRoomClientConnectHandlerT = TypeVar("_GameRoomClientConnectHandlerT", bound=Callable[[], object])
-    _GameRoomClientDisconnectHandlerT = TypeVar("_GameRoomClientDisconnectHandlerT", bound=Callable[[DisconnectReason], object])
-    _GameRoomClientInvalidHandlerT = TypeVar("_GameRoomClientInvalidHandlerT", bound=Callable[[InvalidInput], object])
-    _RootServerPingHandlerT = TypeVar("_RootServerPingHandlerT", bound=Callable[[RootConnection, None], Awaitable[str] | str])
-    _RootServerConnectHandlerT = TypeVar("_RootServerConnectHandlerT", bound=Callable[[RootConnection], object])
-    _RootServerDisconnectHandlerT = TypeVar("_RootServerDisconnectHandlerT", bound=Callable[[RootConnection, DisconnectReason], object])
-    _RootServerInvalidHandlerT = TypeVar("_RootServerInvalidHandlerT", bound=Callable[[RootConnection, InvalidInput], object])
-    _RootClientConnectHandlerT = TypeVar("_RootClientConnectHandlerT", bound=Callable[[], object])
-    _RootClientDisconnectHandlerT = TypeVar("_RootClientDisconnectHandlerT", bound=Callable[[DisconnectReason], object])
-    _RootClientInvalidHandlerT = TypeVar("_RootClientInvalidHandlerT", bound=Callable[[InvalidInput], object])
-
-
-    class LobbyServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["lobby"]]):
+    class LobbyServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["lobby"], _StateT]):
         """The server's side of namespace "lobby" (/lobby)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def on(self, event: Literal["chat"]) -> Callable[[_LobbyServerChatHandlerT], _LobbyServerChatHandlerT]: ...
+        def on(self, event: Literal["chat"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], ChatMessage]: ...
         @overload
-        def on(self, event: Literal["text"]) -> Callable[[_LobbyServerTextHandlerT], _LobbyServerTextHandlerT]: ...
+        def on(self, event: Literal["text"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], str]: ...
         @overload
-        def on(self, event: Literal["number"]) -> Callable[[_LobbyServerNumberHandlerT], _LobbyServerNumberHandlerT]: ...
+        def on(self, event: Literal["number"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], int]: ...
         @overload
-        def on(self, event: Literal["real"]) -> Callable[[_LobbyServerRealHandlerT], _LobbyServerRealHandlerT]: ...
+        def on(self, event: Literal["real"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], float]: ...
         @overload
-        def on(self, event: Literal["flag"]) -> Callable[[_LobbyServerFlagHandlerT], _LobbyServerFlagHandlerT]: ...
+        def on(self, event: Literal["flag"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], bool]: ...
         @overload
-        def on(self, event: Literal["nothing"]) -> Callable[[_LobbyServerNothingHandlerT], _LobbyServerNothingHandlerT]: ...
+        def on(self, event: Literal["nothing"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], None]: ...
         @overload
-        def on(self, event: Literal["blob"]) -> Callable[[_LobbyServerBlobHandlerT], _LobbyServerBlobHandlerT]: ...
+        def on(self, event: Literal["blob"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], bytes]: ...
         @overload
-        def on(self, event: Literal["anything"]) -> Callable[[_LobbyServerAnythingHandlerT], _LobbyServerAnythingHandlerT]: ...
+        def on(self, event: Literal["anything"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], Any]: ...
         @overload
-        def on(self, event: Literal["choice"]) -> Callable[[_LobbyServerChoiceHandlerT], _LobbyServerChoiceHandlerT]: ...
+        def on(self, event: Literal["choice"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], Literal["a", "b", 3, True, None]]: ...
         @overload
-        def on(self, event: Literal["maybe"]) -> Callable[[_LobbyServerMaybeHandlerT], _LobbyServerMaybeHandlerT]: ...
+        def on(self, event: Literal["maybe"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], int | None]: ...
         @overload
-        def on(self, event: Literal["either"]) -> Callable[[_LobbyServerEitherHandlerT], _LobbyServerEitherHandlerT]: ...
+        def on(self, event: Literal["either"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], int | str]: ...
         @overload
-        def on(self, event: Literal["pipe_union"]) -> Callable[[_LobbyServerPipeUnionHandlerT], _LobbyServerPipeUnionHandlerT]: ...
+        def on(self, event: Literal["pipe_union"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], int | str | None]: ...
         @overload
-        def on(self, event: Literal["shapes"]) -> Callable[[_LobbyServerShapesHandlerT], _LobbyServerShapesHandlerT]: ...
+        def on(self, event: Literal["shapes"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], list[Shape]]: ...
         @overload
-        def on(self, event: Literal["by_name"]) -> Callable[[_LobbyServerByNameHandlerT], _LobbyServerByNameHandlerT]: ...
+        def on(self, event: Literal["by_name"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], dict[str, Point]]: ...
         @overload
-        def on(self, event: Literal["tree"]) -> Callable[[_LobbyServerTreeHandlerT], _LobbyServerTreeHandlerT]: ...
+        def on(self, event: Literal["tree"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], Tree]: ...
         @overload
-        def on(self, event: Literal["score"]) -> Callable[[_LobbyServerScoreHandlerT], _LobbyServerScoreHandlerT]: ...
+        def on(self, event: Literal["score"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], int]: ...
         @overload
-        def on(self, event: Literal["state"]) -> Callable[[_LobbyServerStateHandlerT], _LobbyServerStateHandlerT]: ...
+        def on(self, event: Literal["state"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], JsonValue]: ...
         @overload
-        def on(self, event: Literal["move"]) -> Callable[[_LobbyServerMoveHandlerT], _LobbyServerMoveHandlerT]: ...
+        def on(self, event: Literal["move"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], tuple[int, float]]: ...
         def on(self, event: str) -> Callable[[Any], Any]:
             """Decorator: registers the handler of ``event`` and returns it unchanged."""
             ...
 
         @overload
-        def on_call(self, event: Literal["join"]) -> Callable[[_LobbyServerJoinHandlerT], _LobbyServerJoinHandlerT]: ...
+        def on_call(self, event: Literal["join"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], JoinRequest, JoinResult]: ...
         @overload
-        def on_call(self, event: Literal["measure"]) -> Callable[[_LobbyServerMeasureHandlerT], _LobbyServerMeasureHandlerT]: ...
+        def on_call(self, event: Literal["measure"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], Shape, Point]: ...
         @overload
-        def on_call(self, event: Literal["lookup"]) -> Callable[[_LobbyServerLookupHandlerT], _LobbyServerLookupHandlerT]: ...
+        def on_call(self, event: Literal["lookup"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], str, Shape | None]: ...
         @overload
-        def on_call(self, event: Literal["boxed"]) -> Callable[[_LobbyServerBoxedHandlerT], _LobbyServerBoxedHandlerT]: ...
+        def on_call(self, event: Literal["boxed"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], Box[int], Box[str]]: ...
         @overload
-        def on_call(self, event: Literal["span"]) -> Callable[[_LobbyServerSpanHandlerT], _LobbyServerSpanHandlerT]: ...
+        def on_call(self, event: Literal["span"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], tuple[float, ...], tuple[float, float]]: ...
         def on_call(self, event: str) -> Callable[[Any], Any]:
             """Decorator: registers the handler of ``event`` and returns it unchanged."""
             ...
 
-        def on_connect(self, handler: _LobbyServerConnectHandlerT) -> _LobbyServerConnectHandlerT:
-            """Register the handler run when a connection opens."""
+        @overload
+        def on_connect(self, handler: Callable[[LobbyConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[LobbyConnection[_StateT]], Awaitable[_StateT]]: ...
+        @overload
+        def on_connect(self, handler: Callable[[LobbyConnection[_StateT]], _StateT]) -> Callable[[LobbyConnection[_StateT]], _StateT]: ...
+        def on_connect(self, handler: Any) -> Any:
+            """Register the handler run when a connection opens; it returns the connection's state."""
             ...
 
-        def on_disconnect(self, handler: _LobbyServerDisconnectHandlerT) -> _LobbyServerDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[LobbyConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[LobbyConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _LobbyServerInvalidHandlerT) -> _LobbyServerInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[LobbyConnection[_StateT], InvalidInput], _ResultT]) -> Callable[[LobbyConnection[_StateT], InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -260,7 +272,7 @@ if TYPE_CHECKING:
             """Send the s2c Msg ``event`` to every member of ``room``."""
             ...
 
-        def connections(self) -> tuple[LobbyConnection, ...]:
+        def connections(self) -> tuple[LobbyConnection[_StateT], ...]:
             """This process's open connections to the namespace, a snapshot."""
             ...
 
@@ -270,23 +282,23 @@ if TYPE_CHECKING:
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
-        def on(self, event: Literal["userCount"]) -> Callable[[_LobbyClientUserCountHandlerT], _LobbyClientUserCountHandlerT]:
+        def on(self, event: Literal["userCount"]) -> _ClientMsgRegistrar[UserCount]:
             """Decorator: the handler of Msg ``userCount``, returned unchanged."""
             ...
 
-        def on_call(self, event: Literal["confirm"]) -> Callable[[_LobbyClientConfirmHandlerT], _LobbyClientConfirmHandlerT]:
+        def on_call(self, event: Literal["confirm"]) -> _ClientCallRegistrar[ChatMessage, JoinResult]:
             """Decorator: the handler answering Call ``confirm``, returned unchanged."""
             ...
 
-        def on_connect(self, handler: _LobbyClientConnectHandlerT) -> _LobbyClientConnectHandlerT:
+        def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
             """Register the handler run when a connection opens."""
             ...
 
-        def on_disconnect(self, handler: _LobbyClientDisconnectHandlerT) -> _LobbyClientDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[DisconnectReason], _ResultT]) -> Callable[[DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _LobbyClientInvalidHandlerT) -> _LobbyClientInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[InvalidInput], _ResultT]) -> Callable[[InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -420,17 +432,17 @@ if TYPE_CHECKING:
             """Answer every server Call ``event`` from now on with ``response``."""
             ...
 
-        def on_call(self, event: Literal["confirm"]) -> Callable[[_LobbyClientConfirmHandlerT], _LobbyClientConfirmHandlerT]:
+        def on_call(self, event: Literal["confirm"]) -> _ClientCallRegistrar[ChatMessage, JoinResult]:
             """Decorator: the handler answering Call ``confirm``, returned unchanged."""
             ...
 
 
-    class GameRoomServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["game-room"]]):
+    class GameRoomServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["game-room"], _StateT]):
         """The server's side of namespace "game-room" (/game-room)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
-        def on(self, event: Literal["fire"]) -> Callable[[_GameRoomServerFireHandlerT], _GameRoomServerFireHandlerT]:
+        def on(self, event: Literal["fire"]) -> _ServerMsgRegistrar[GameRoomConnection[_StateT], Point]:
             """Decorator: the handler of Msg ``fire``, returned unchanged."""
             ...
 
@@ -438,15 +450,19 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 
-        def on_connect(self, handler: _GameRoomServerConnectHandlerT) -> _GameRoomServerConnectHandlerT:
-            """Register the handler run when a connection opens."""
+        @overload
+        def on_connect(self, handler: Callable[[GameRoomConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[GameRoomConnection[_StateT]], Awaitable[_StateT]]: ...
+        @overload
+        def on_connect(self, handler: Callable[[GameRoomConnection[_StateT]], _StateT]) -> Callable[[GameRoomConnection[_StateT]], _StateT]: ...
+        def on_connect(self, handler: Any) -> Any:
+            """Register the handler run when a connection opens; it returns the connection's state."""
             ...
 
-        def on_disconnect(self, handler: _GameRoomServerDisconnectHandlerT) -> _GameRoomServerDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[GameRoomConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[GameRoomConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _GameRoomServerInvalidHandlerT) -> _GameRoomServerInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[GameRoomConnection[_StateT], InvalidInput], _ResultT]) -> Callable[[GameRoomConnection[_StateT], InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -466,7 +482,7 @@ if TYPE_CHECKING:
             """Send the s2c Msg ``event`` to every member of ``room``."""
             ...
 
-        def connections(self) -> tuple[GameRoomConnection, ...]:
+        def connections(self) -> tuple[GameRoomConnection[_StateT], ...]:
             """This process's open connections to the namespace, a snapshot."""
             ...
 
@@ -477,9 +493,9 @@ if TYPE_CHECKING:
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def on(self, event: Literal["hit"]) -> Callable[[_GameRoomClientHitHandlerT], _GameRoomClientHitHandlerT]: ...
+        def on(self, event: Literal["hit"]) -> _ClientMsgRegistrar[Point]: ...
         @overload
-        def on(self, event: Literal["over"]) -> Callable[[_GameRoomClientOverHandlerT], _GameRoomClientOverHandlerT]: ...
+        def on(self, event: Literal["over"]) -> _ClientMsgRegistrar[None]: ...
         def on(self, event: str) -> Callable[[Any], Any]:
             """Decorator: registers the handler of ``event`` and returns it unchanged."""
             ...
@@ -488,15 +504,15 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 
-        def on_connect(self, handler: _GameRoomClientConnectHandlerT) -> _GameRoomClientConnectHandlerT:
+        def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
             """Register the handler run when a connection opens."""
             ...
 
-        def on_disconnect(self, handler: _GameRoomClientDisconnectHandlerT) -> _GameRoomClientDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[DisconnectReason], _ResultT]) -> Callable[[DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _GameRoomClientInvalidHandlerT) -> _GameRoomClientInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[InvalidInput], _ResultT]) -> Callable[[InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -555,7 +571,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["/"]]):
+    class RootServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["/"], _StateT]):
         """The server's side of namespace "/" (/)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -564,19 +580,23 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 
-        def on_call(self, event: Literal["ping"]) -> Callable[[_RootServerPingHandlerT], _RootServerPingHandlerT]:
+        def on_call(self, event: Literal["ping"]) -> _ServerCallRegistrar[RootConnection[_StateT], None, str]:
             """Decorator: the handler answering Call ``ping``, returned unchanged."""
             ...
 
-        def on_connect(self, handler: _RootServerConnectHandlerT) -> _RootServerConnectHandlerT:
-            """Register the handler run when a connection opens."""
+        @overload
+        def on_connect(self, handler: Callable[[RootConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[RootConnection[_StateT]], Awaitable[_StateT]]: ...
+        @overload
+        def on_connect(self, handler: Callable[[RootConnection[_StateT]], _StateT]) -> Callable[[RootConnection[_StateT]], _StateT]: ...
+        def on_connect(self, handler: Any) -> Any:
+            """Register the handler run when a connection opens; it returns the connection's state."""
             ...
 
-        def on_disconnect(self, handler: _RootServerDisconnectHandlerT) -> _RootServerDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[RootConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[RootConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _RootServerInvalidHandlerT) -> _RootServerInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[RootConnection[_StateT], InvalidInput], _ResultT]) -> Callable[[RootConnection[_StateT], InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -588,7 +608,7 @@ if TYPE_CHECKING:
             """No event can be sent this way: the protocol declares none."""
             ...
 
-        def connections(self) -> tuple[RootConnection, ...]:
+        def connections(self) -> tuple[RootConnection[_StateT], ...]:
             """This process's open connections to the namespace, a snapshot."""
             ...
 
@@ -606,15 +626,15 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 
-        def on_connect(self, handler: _RootClientConnectHandlerT) -> _RootClientConnectHandlerT:
+        def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
             """Register the handler run when a connection opens."""
             ...
 
-        def on_disconnect(self, handler: _RootClientDisconnectHandlerT) -> _RootClientDisconnectHandlerT:
+        def on_disconnect(self, handler: Callable[[DisconnectReason], _ResultT]) -> Callable[[DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
             ...
 
-        def on_invalid(self, handler: _RootClientInvalidHandlerT) -> _RootClientInvalidHandlerT:
+        def on_invalid(self, handler: Callable[[InvalidInput], _ResultT]) -> Callable[[InvalidInput], _ResultT]:
             """Register the handler run for refused input."""
             ...
 
@@ -660,15 +680,20 @@ if TYPE_CHECKING:
             """No event can be handled this way: the protocol declares none."""
             ...
 else:
-    LobbyConnection = pursocket.Connection
-    LobbyServerNamespace = pursocket.ServerNamespace
-    LobbyClientNamespace = pursocket.ClientNamespace
-    GameRoomConnection = pursocket.Connection
-    GameRoomServerNamespace = pursocket.ServerNamespace
-    GameRoomClientNamespace = pursocket.ClientNamespace
-    RootConnection = pursocket.Connection
-    RootServerNamespace = pursocket.ServerNamespace
-    RootClientNamespace = pursocket.ClientNamespace
+    from typing import Literal
+
+    from typing_extensions import TypeVar
+
+    _StateT = TypeVar("_StateT", default=None)
+    LobbyConnection = pursocket.Connection[ApiProtocol, Literal["lobby"], _StateT]
+    LobbyServerNamespace = pursocket.ServerNamespace[ApiProtocol, Literal["lobby"], _StateT]
+    LobbyClientNamespace = pursocket.ClientNamespace[ApiProtocol, Literal["lobby"]]
+    GameRoomConnection = pursocket.Connection[ApiProtocol, Literal["game-room"], _StateT]
+    GameRoomServerNamespace = pursocket.ServerNamespace[ApiProtocol, Literal["game-room"], _StateT]
+    GameRoomClientNamespace = pursocket.ClientNamespace[ApiProtocol, Literal["game-room"]]
+    RootConnection = pursocket.Connection[ApiProtocol, Literal["/"], _StateT]
+    RootServerNamespace = pursocket.ServerNamespace[ApiProtocol, Literal["/"], _StateT]
+    RootClientNamespace = pursocket.ClientNamespace[ApiProtocol, Literal["/"]]
 
 
     def __getattr__(name: str) -> object:
@@ -706,10 +731,16 @@ class Server(pursocket.Server[ApiProtocol]):
         @overload
         def namespace(self, name: Literal["lobby"]) -> LobbyServerNamespace: ...
         @overload
+        def namespace(self, name: Literal["lobby"], *, state: type[_StateT]) -> LobbyServerNamespace[_StateT]: ...
+        @overload
         def namespace(self, name: Literal["game-room"]) -> GameRoomServerNamespace: ...
         @overload
+        def namespace(self, name: Literal["game-room"], *, state: type[_StateT]) -> GameRoomServerNamespace[_StateT]: ...
+        @overload
         def namespace(self, name: Literal["/"]) -> RootServerNamespace: ...
-        def namespace(self, name: str) -> Any:
+        @overload
+        def namespace(self, name: Literal["/"], *, state: type[_StateT]) -> RootServerNamespace[_StateT]: ...
+        def namespace(self, name: str, *, state: type[Any] | None = ...) -> Any:
             """The handle of the namespace ``name``."""
             ...
 
@@ -739,9 +770,9 @@ class Client(pursocket.Client[ApiProtocol]):
         @overload
         def namespace(self, name: Literal["lobby"], *, auth: LobbyAuth = ...) -> LobbyClientNamespace: ...
         @overload
-        def namespace(self, name: Literal["game-room"], *, auth: Any = ...) -> GameRoomClientNamespace: ...
+        def namespace(self, name: Literal["game-room"], *, auth: Mapping[str, object] | None = ...) -> GameRoomClientNamespace: ...
         @overload
-        def namespace(self, name: Literal["/"], *, auth: Any = ...) -> RootClientNamespace: ...
+        def namespace(self, name: Literal["/"], *, auth: Mapping[str, object] | None = ...) -> RootClientNamespace: ...
         def namespace(self, name: str, *, auth: Any = ...) -> Any:
             """The handle of the namespace ``name``."""
             ...
@@ -758,9 +789,9 @@ if TYPE_CHECKING:
     @overload
     def connect(url: str, namespace: Literal["lobby"], *, auth: LobbyAuth = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[LobbyTestClient]: ...
     @overload
-    def connect(url: str, namespace: Literal["game-room"], *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[GameRoomTestClient]: ...
+    def connect(url: str, namespace: Literal["game-room"], *, auth: Mapping[str, object] | None = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[GameRoomTestClient]: ...
     @overload
-    def connect(url: str, namespace: Literal["/"], *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[RootTestClient]: ...
+    def connect(url: str, namespace: Literal["/"], *, auth: Mapping[str, object] | None = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[RootTestClient]: ...
     def connect(url: str, namespace: str, *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[Any]:
         """``pursocket.testing.connect(ApiProtocol, url, namespace, ...)``: a recording test client of ``namespace``."""
         ...

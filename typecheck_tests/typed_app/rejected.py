@@ -5,6 +5,7 @@ from __future__ import annotations
 from pursocket import DisconnectReason, InvalidInput
 from typed_app import protocol_api as api
 from typed_app.protocol import Box, ChatMessage, JoinRequest, JoinResult, Point, UserCount
+from typed_app.users import Guest, User
 
 server = api.Server()
 lobby = server.namespace("lobby")
@@ -127,6 +128,7 @@ c_game = client.namespace("game-room")
 c_root = client.namespace("/")
 client.namespace("lobbby")  # E unknown namespace
 client.namespace("lobby", auth={"tokn": "x"})  # E not the declared auth
+client.namespace("game-room", auth=["token"])  # E no auth declared: any object, not a list
 c_lobby.on("userCount")(client_count)  # E payload type
 c_lobby.on_call("confirm")(client_confirm)  # E wrong response
 c_lobby.on("chat")(client_count)  # E a client-to-server event
@@ -195,3 +197,42 @@ async def a_test(url: str) -> None:
         pinger.answer("ping", "pong")  # E no server-to-client Call at all
     api.connect(url, "lobbby")  # E unknown namespace
     api.connect(url, "lobby", auth={"tokn": "x"})  # E not the declared auth
+
+
+members = api.Server().namespace("lobby", state=User)
+
+
+def guest_chat(conn: api.LobbyConnection[Guest], msg: ChatMessage) -> None:
+    raise NotImplementedError
+
+
+def member_chat(conn: api.LobbyConnection[User], msg: ChatMessage) -> None:
+    raise NotImplementedError
+
+
+async def logs_in_nobody(conn: api.LobbyConnection[User]) -> None:
+    raise NotImplementedError
+
+
+def logs_in_a_guest(conn: api.LobbyConnection[User]) -> Guest:
+    raise NotImplementedError
+
+
+def logs_in(conn: api.LobbyConnection) -> User:
+    raise NotImplementedError
+
+
+members.on("chat")(guest_chat)  # E the namespace keeps a User, not a Guest
+members.on("chat")(ok_chat)  # E its connections have state User, not None
+members.on_connect(logs_in_nobody)  # E the connect handler must return the User
+members.on_connect(logs_in_a_guest)  # E a Guest is not a User
+lobby.on("chat")(member_chat)  # E lobby was given no state=
+lobby.on_connect(logs_in)  # E without state=, the connect handler returns None
+members_of_guests: api.LobbyServerNamespace[Guest] = members  # E the state is User
+
+
+def reads_state(conn: api.LobbyConnection[User], g: api.GameRoomConnection) -> None:
+    print(conn.state.nam)  # E User has no attribute "nam"
+    count: int = conn.state  # E the state is a User
+    print(count, g.state.name)  # E without state=, the state is None
+    print(g.auth["token"])  # E the auth may be None: none is declared
