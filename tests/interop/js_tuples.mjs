@@ -40,7 +40,7 @@ socket.on("connect", async () => {
   print({ type: "badScale", response: await socket.emitWithAck("scale", [1, "2"]) });
   socket.emit("move", [1, 2]);
   await Promise.all([arrived, asked]);
-  // Sent after the server's Call was answered, so the server sees it last.
+  // Sent once the server's Call is answered: the last thing the server receives.
   socket.emit("track", { point: [1, 2], path: [[1, 2]] });
   print({ type: "done" });
   socket.disconnect();
