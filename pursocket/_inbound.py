@@ -11,6 +11,7 @@ answer, and every log line the peer can trigger goes through a
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -53,6 +54,8 @@ class InboundEvents:
             for name in namespace.events(direction)
         }
         self._handlers: dict[str, Callable[..., Any]] = {}
+        # The events whose handler is a plain function, which runs without waiting.
+        self._plain_handlers: set[str] = set()
         #: ``hook(*leading, InvalidInput)`` run for each piece of input refused.
         self.on_invalid: InvalidHook | None = None
 
@@ -91,6 +94,19 @@ class InboundEvents:
         if not callable(handler):
             raise TypeError(f'The handler for "{event}" must be callable, got {handler!r}')
         self._handlers[spec.name] = handler
+        if not _is_async(handler):
+            self._plain_handlers.add(spec.name)
+
+    def runs_without_waiting(self, event: object, wants_ack: bool) -> bool:
+        """Whether a valid ``event`` goes to a plain-function handler of its declared kind.
+
+        Its dispatch then runs none of the app's code that could wait (nothing is
+        refused, and the handler's answer is queued for sending), so the caller can run
+        it as the packet arrives.
+        """
+        if not isinstance(event, str) or event not in self._plain_handlers:
+            return False
+        return self._validators[event].spec.is_call == wants_ack
 
     async def dispatch(
         self,
@@ -247,6 +263,13 @@ class InboundEvents:
         if wants_ack:
             return error_reply(code, message, details)
         return None
+
+
+def _is_async(handler: Callable[..., Any]) -> bool:
+    """Whether calling ``handler`` gives something to await (``async def``, or an object
+    whose ``__call__`` is)."""
+    call = getattr(handler, "__call__", None)  # noqa: B004 (the method, not callable())
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
 
 
 def _quote(event: object) -> str:

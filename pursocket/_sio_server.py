@@ -39,6 +39,9 @@ class ServerRoute:
     disconnected: Callable[[str, Any], Awaitable[None]]
     #: ``receive(sid, eio_sid, packet)``: handles one EVENT packet of a connected client.
     receive: Callable[[str, str, PursocketPacket], Coroutine[Any, Any, None]]
+    #: ``runs_without_waiting(packet)``: whether handling the EVENT packet runs none of
+    #: the app's code that could wait, so it can run as the packet is read, without a task.
+    runs_without_waiting: Callable[[PursocketPacket], bool]
 
 
 class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -173,6 +176,8 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         return functools.partial(EngineIOServer, log=self._pursocket_log)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
+        # The events that arrived before the connection ended start before it ends.
+        await self._pursocket_events.started(eio_sid)
         self._pursocket_events.end(eio_sid)
         self._pursocket_parked.drop(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
@@ -268,6 +273,7 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
                 return
             await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
         elif kind == packet.DISCONNECT:
+            await self._pursocket_events.started(eio_sid)
             await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
         elif kind in (packet.EVENT, packet.ACK):
             await self._pursocket_complete(eio_sid, pkt)
@@ -305,7 +311,9 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         if self._pursocket_reports_events and isinstance(event, str):
             # The Admin UI's instrumentation wraps _trigger_event to report each event.
             await self._trigger_event(event, path, sid, *pkt.data[1:])
-        await self._pursocket_events.start(eio_sid, sid, route.receive(sid, eio_sid, pkt))
+        await self._pursocket_events.start(
+            eio_sid, sid, route.receive(sid, eio_sid, pkt), plain=route.runs_without_waiting(pkt)
+        )
 
 
 class _FalsyAuth:

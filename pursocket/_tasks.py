@@ -1,13 +1,15 @@
-"""How pursocket runs the handling of each event: started as it arrives, a task only if it waits.
+"""How pursocket runs the handling of each event: started as it arrives, in a task if it waits.
 
 A server starts handling each event as its frame is read (:class:`EventRunner`), in a
-context of its own, as a task would. Handling that never waits (a plain-function
-handler, or an ``async def`` one that returns without waiting for anything) runs to
-its end there and costs no task. Handling that waits goes on in a task from the point
-where it first waited, so a slow handler lets a later event finish first; with
-``ordered=True`` the events of one connection that arrive meanwhile wait their turn
-instead, and run one after another in arrival order. Either way the events of a
-connection start in the order they arrived, and before the connection's end.
+context of its own. An event for a plain-function handler runs to its end there and
+costs no task. An ``async def`` handler runs in a task of its own, so that inside it
+``asyncio.current_task()``, ``asyncio.timeout()``, task groups and cancel scopes all
+see the task that finishes it (never the connection's reader); from Python 3.12 that
+task starts eagerly, running up to its first wait as the frame is read. A slow handler
+lets a later event finish first; with ``ordered=True`` the events of one connection
+that arrive meanwhile wait their turn instead, and run one after another in arrival
+order. Either way the events of a connection start in the order they arrived, and
+before the connection's end.
 
 The client runs each event in a task of its own (:func:`run`), or in order
 (:class:`InOrder`).
@@ -18,26 +20,34 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
-from collections.abc import Coroutine, Generator
+import sys
+from collections.abc import Awaitable, Coroutine, Generator
 from typing import Any
 
 from pursocket._logging import logger
 
 __all__ = ["EventRunner", "InOrder", "Unfinished", "first_step", "run", "spawn"]
 
-_background_tasks: set[asyncio.Task[Any]] = set()
+_background_tasks: set[asyncio.Future[Any]] = set()
 
 _FAILED = "pursocket's handling of an event failed"
+
+#: From Python 3.12 a task can start eagerly: it runs up to its first wait as it is
+#: made, as the task it is, and costs no turn of the event loop if it never waits.
+_EAGER_TASKS = sys.version_info >= (3, 12)
 
 
 def spawn(job: Coroutine[Any, Any, Any]) -> None:
     """Run ``job`` as a task that is kept alive until it ends; log it if it fails."""
-    task = asyncio.ensure_future(job)
+    _keep(asyncio.ensure_future(job))
+
+
+def _keep(task: asyncio.Future[Any]) -> None:
     _background_tasks.add(task)
     task.add_done_callback(_finished)
 
 
-def _finished(task: asyncio.Task[Any]) -> None:
+def _finished(task: asyncio.Future[Any]) -> None:
     _background_tasks.discard(task)
     if not task.cancelled() and task.exception() is not None:
         logger.error(_FAILED, exc_info=task.exception())
@@ -122,8 +132,8 @@ def first_step(job: Coroutine[Any, Any, Any]) -> Unfinished | None:
 class EventRunner:
     """Starts each event's handling as it arrives, at most ``limit`` of a connection in flight.
 
-    An event is in flight from the moment its handling first waits (or, with
-    ``ordered``, from the moment it has to wait its turn) until it ends. Once
+    An event is in flight from the moment its handling waits, or needs a task (or,
+    with ``ordered``, from the moment it has to wait its turn) until it ends. Once
     ``limit`` events of one connection are in flight, :meth:`start` does not return
     until one of them ends, and so the connection is not read from: the peer's
     further packets wait in the network, not in the server's memory.
@@ -139,18 +149,24 @@ class EventRunner:
         # With ``ordered``: the events of a key (a connection to a namespace) waiting
         # their turn behind the one in flight, while one is.
         self._turns: dict[str, collections.deque[Coroutine[Any, Any, Any]]] = {}
+        # Before Python 3.12: each connection's tasks that have been made but have not
+        # started yet. An event run as it arrives would overtake them.
+        self._unstarted: dict[str, int] = {}
 
-    async def start(self, connection: str, key: str, job: Coroutine[Any, Any, Any]) -> None:
+    async def start(
+        self, connection: str, key: str, job: Coroutine[Any, Any, Any], *, plain: bool
+    ) -> None:
         """Start ``job``, an event of ``connection`` (ordered by ``key`` if ``ordered``).
 
-        Returns once ``connection`` has fewer than ``limit`` events in flight, or
-        has ended.
+        ``plain``: the job runs none of the app's code that could wait (its handler is
+        a plain function), so it may run here, without a task. Returns once
+        ``connection`` has fewer than ``limit`` events in flight, or has ended.
         """
         turns = self._turns.get(key)
         if turns is not None:
             turns.append(job)
             self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
-        else:
+        elif plain and connection not in self._unstarted:
             context = contextvars.copy_context()
             try:
                 rest = context.run(first_step, job)
@@ -159,14 +175,18 @@ class EventRunner:
             except Exception:
                 logger.exception(_FAILED)
                 return
-            if rest is None:
-                return
-            self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
-            if self._ordered:
-                turns = self._turns[key] = collections.deque()
-                context.run(spawn, self._in_turn(connection, key, rest, turns))
+            if rest is not None:
+                context.run(self._go_on, connection, key, rest)
+        elif _EAGER_TASKS:
+            loop = asyncio.get_running_loop()
+            task = asyncio.Task(job, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+            if task.done():
+                _finished(task)
             else:
-                context.run(spawn, self._finish(connection, rest))
+                self._go_on(connection, key, task)
+        else:
+            self._unstarted[connection] = self._unstarted.get(connection, 0) + 1
+            self._go_on(connection, key, self._started(connection, job))
         while self._in_flight.get(connection, 0) >= self.limit:
             room = self._room.get(connection)
             if room is None:
@@ -176,7 +196,33 @@ class EventRunner:
             except ConnectionError:
                 return
 
-    async def _finish(self, connection: str, rest: Unfinished) -> None:
+    def _go_on(self, connection: str, key: str, rest: Awaitable[Any]) -> None:
+        """Finish ``rest`` of an event's handling in a task: it is in flight until it ends."""
+        self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
+        if self._ordered:
+            turns = self._turns[key] = collections.deque()
+            spawn(self._in_turn(connection, key, rest, turns))
+        elif isinstance(rest, asyncio.Task):
+            _keep(rest)
+            rest.add_done_callback(lambda _: self._ended(connection))
+        else:
+            spawn(self._finish(connection, rest))
+
+    async def _started(self, connection: str, job: Coroutine[Any, Any, Any]) -> Any:
+        waiting = self._unstarted[connection] - 1
+        if waiting:
+            self._unstarted[connection] = waiting
+        else:
+            del self._unstarted[connection]
+        return await job
+
+    async def started(self, connection: str) -> None:
+        """Return once every event of ``connection`` that has arrived so far has started."""
+        if connection in self._unstarted:
+            # Tasks start in the order they were made, before this task resumes.
+            await asyncio.sleep(0)
+
+    async def _finish(self, connection: str, rest: Awaitable[Any]) -> None:
         try:
             await rest
         finally:
@@ -186,11 +232,11 @@ class EventRunner:
         self,
         connection: str,
         key: str,
-        rest: Unfinished,
+        rest: Awaitable[Any],
         turns: collections.deque[Coroutine[Any, Any, Any]],
     ) -> None:
         """Finish ``rest``, then run the events that queued behind it, one at a time."""
-        job: Any = rest
+        job: Awaitable[Any] = rest
         try:
             while True:
                 try:

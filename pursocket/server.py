@@ -73,13 +73,13 @@ class Server(Generic[ProtocolT]):
     return (for tests and debugging; a bad value raises ``ProtocolError`` at the
     sender, or answers the Call with ``invalid_response``).
 
-    Each event starts as it is read, and handlers run concurrently by default: a
-    handler that waits goes on in a task of its own, so a slow handler lets a later
-    event of the same connection finish first. ``ordered=True`` handles each
-    connection's events one after another, in the order they arrived (events of
-    different connections still run concurrently). Either way the events of a
-    connection start in arrival order, and handling that never waits (a plain ``def``
-    handler, or an ``async def`` one that returns without waiting) costs no task.
+    Handlers run concurrently by default: an ``async def`` handler runs in a task of
+    its own (from Python 3.12 one that starts eagerly, as the event is read), so a
+    slow handler lets a later event of the same connection finish first.
+    ``ordered=True`` handles each connection's events one after another, in the order
+    they arrived (events of different connections still run concurrently). Either
+    way the events of a connection start in arrival order, and a plain ``def``
+    handler runs as its event is read, with no task.
 
     ``max_auth_bytes`` (default 16,384) bounds the JSON of the ``auth`` a client
     sends when it connects to a namespace, in UTF-8 bytes, before it is decoded: a
@@ -294,6 +294,7 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
             connected=self._connected,
             disconnected=self._disconnected,
             receive=self._receive,
+            runs_without_waiting=self._runs_without_waiting,
         )
 
     def declare_state(self, state: type[Any]) -> None:
@@ -469,6 +470,9 @@ class ServerNamespace(NamespaceBase, Generic[ProtocolT, NamespaceT, StateT]):
         finally:
             lifecycle.rooms_at_disconnect = frozenset()
             member.state.end()
+
+    def _runs_without_waiting(self, pkt: PursocketPacket) -> bool:
+        return pkt.checked and self._inbound.runs_without_waiting(pkt.data[0], pkt.id is not None)
 
     async def _receive(self, sid: str, eio_sid: str, pkt: PursocketPacket) -> None:
         member = self._members.get(sid)
