@@ -169,6 +169,18 @@ CORPUS: dict[str, tuple[str, str | None]] = {
         "list[T], tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, "
         "a Literal, or a union of these",
     ),
+    "BareList": (
+        "items: Msg[Union[list, list[int]]]",
+        "BareList.ns.c2s.items (payload): list has no JSON form; use a TypedDict, list[T], "
+        "tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, a "
+        "Literal, or a union of these",
+    ),
+    "BareDict": (
+        "lookup: Call[str, dict]",
+        "BareDict.ns.c2s.lookup (response): dict has no JSON form; use a TypedDict, list[T], "
+        "tuple[A, B], tuple[T, ...], dict[str, T], str, int, float, bool, None, bytes, a "
+        "Literal, or a union of these",
+    ),
     "ListAndTuple": (
         "numbers: Msg[Union[list[int], tuple[int, int]]]",
         "ListAndTuple.ns.c2s.numbers (payload): list[int] | tuple[int, int] holds several array "

@@ -229,6 +229,10 @@ class _Definitions:
         )
 
 
+#: Generic containers that have no JSON form without their item types, as the runtime
+#: names them bare.
+_BARE_NAMES: Final = {"builtins.list": "list", "builtins.dict": "dict"}
+
 _JSON_SCALARS: Final = frozenset(
     {"builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.bytes"}
 )
@@ -353,6 +357,9 @@ class _ProtocolWalk:
             fullname = typ.type.fullname
             if fullname in _JSON_SCALARS and not typ.args:
                 return []
+            if fullname in _BARE_NAMES and all(map(_is_omitted, typ.args)):
+                # As the runtime says it: a bare list is "list", not mypy's list[Any].
+                return [shared.no_json_form(path, _BARE_NAMES[fullname])]
             if fullname == "builtins.list" and len(typ.args) == 1:
                 return self.json_problems(typ.args[0], f"{path}[]")
             if fullname == "builtins.tuple" and len(typ.args) == 1:
@@ -434,16 +441,16 @@ def _tag_values(member: TypedDictType, key: str) -> set[object] | None:
 def is_array_type(typ: ProperType) -> bool:
     """Whether a received JSON array may be of type ``typ``: a list or tuple type.
 
-    As ``pursocket.protocol.is_array_type``: neither a bare ``tuple`` nor a
-    ``NamedTuple`` is one (both are refused on their own).
+    As ``pursocket.protocol.is_array_type``: neither a bare ``tuple`` (or ``list``) nor
+    a ``NamedTuple`` is one (each is refused on its own).
     """
     if isinstance(typ, TupleType):
         return typ.partial_fallback.type.fullname == "builtins.tuple"
     if not isinstance(typ, Instance):
         return False
-    if typ.type.fullname == "builtins.tuple":
-        return len(typ.args) == 1 and not _is_omitted(typ.args[0])
-    return typ.type.fullname == "builtins.list"
+    if typ.type.fullname not in ("builtins.tuple", "builtins.list"):
+        return False
+    return len(typ.args) == 1 and not _is_omitted(typ.args[0])
 
 
 def _is_omitted(typ: Type) -> bool:
