@@ -192,7 +192,9 @@ class PursocketPacket(sio_packet.Packet):  # type: ignore[misc]
         #: Why the payload is invalid, when decoding found it so; ``None`` otherwise.
         self.rejection: str | None = None
         self._attachment_bytes = 0
-        if (
+        if binary is None and data is None:
+            binary = False  # a packet to decode, or one without data: nothing to search
+        elif (
             binary is None
             and packet_type == sio_packet.EVENT
             and isinstance(data, list)
