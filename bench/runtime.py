@@ -1,7 +1,9 @@
 """pursocket against raw python-socketio and Node socket.io, side by side in one run.
 
 Run it with ``.venv/bin/python bench/runtime.py`` (``--quick`` for a smoke run,
-``--stacks`` for what each part of the fast serving stack buys).
+``--stacks`` for what each part of the fast serving stack buys, ``--before DIR`` for
+pursocket against the pursocket package of another checkout, such as an older
+commit's ``git worktree``).
 
 Every server runs in its own process on loopback, and every figure is driven by the
 same load generator in a process of its own: ``bench/load.mjs``, the official npm
@@ -138,10 +140,16 @@ def print_row(
 
 async def main(args: argparse.Namespace) -> None:
     rounds, scale = (1, 0.05) if args.quick else (args.rounds, 1.0)
+    environments: dict[str, dict[str, str]] = {}
     if args.stacks:
         columns = [(name, "pursocket", stack) for name, stack in STACK_COLUMNS]
         scenarios = STACK_SCENARIOS
         ratios = [(STACK_COLUMNS[-1][0], STACK_COLUMNS[0][0])]
+    elif args.before:
+        columns = [("pursocket", "pursocket", "fast"), ("pursocket before", "pursocket", "fast")]
+        environments["pursocket before"] = dict(os.environ, PYTHONPATH=args.before)
+        scenarios = SCENARIOS
+        ratios = [("pursocket", "pursocket before")]
     else:
         columns = COLUMNS
         scenarios = SCENARIOS
@@ -155,7 +163,10 @@ async def main(args: argparse.Namespace) -> None:
         flush=True,
     )
     async with AsyncExitStack() as stack:
-        processes = [ServerProcess(kind, server_stack) for _, kind, server_stack in columns]
+        processes = [
+            ServerProcess(kind, server_stack, env=environments.get(name))
+            for name, kind, server_stack in columns
+        ]
         await asyncio.gather(*(stack.enter_async_context(p) for p in processes))
         servers = {name: process for (name, _, _), process in zip(columns, processes, strict=True)}
         print_header(list(servers), ratios)
@@ -185,4 +196,7 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--stacks", action="store_true", help="pursocket on each serving stack")
     parser.add_argument("--only", help="run the figures whose title contains this text")
+    parser.add_argument(
+        "--before", metavar="DIR", help="pursocket against the pursocket package in DIR"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -62,6 +62,15 @@ def test_runtime_bench_stacks_smoke_run() -> None:
     assert all(len(cells) == 15 and all(map(positive, cells)) for cells in rows.values()), output
 
 
+def test_runtime_bench_before_smoke_run() -> None:
+    # This checkout against itself: the column of another checkout's package runs.
+    output = quick_run("runtime.py", "--before", str(ROOT), "--only", "sequential")
+    rows = table(output)
+    assert list(rows) == ["Call round trips, sequential (calls/s)"], output
+    # 2 servers' rates, 1 ratio, 2 servers' CPU per operation.
+    assert all(len(cells) == 5 and all(map(positive, cells)) for cells in rows.values()), output
+
+
 def test_scaleout_bench_smoke_run() -> None:
     output = quick_run("scaleout.py")
     rows = table(output)
