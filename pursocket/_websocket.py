@@ -51,7 +51,9 @@ class SendQueue(asyncio.Queue[Any]):
     :func:`serve_websocket`'s writer waits for the queue, it lets the queue send a
     packet itself (:meth:`send_through`): the packet goes out at once, in the task
     that queues it, and the writer stays asleep. Over long-polling, and while
-    anything waits in the queue, packets are queued as usual.
+    anything waits in the queue, packets are queued as usual. This relies on the web
+    server's send not caring which task runs it: uvicorn's only waits, on an event,
+    while its transport is paused, and the writer's task then finishes that wait.
     """
 
     def __init__(self) -> None:
