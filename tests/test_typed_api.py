@@ -220,7 +220,7 @@ def test_at_run_time_the_names_are_pursocket_objects() -> None:
     client = api.Client(reconnection=False)
     assert isinstance(client, pursocket.Client)
     assert type(client.namespace("game-room")) is pursocket.ClientNamespace
-    assert api.LobbyTestClient is RecordingClient
+    assert api.LobbyTestClient == RecordingClient[ApiProtocol, Literal["lobby"]]
     with pytest.raises(AttributeError) as raised:
         api.LobbyTestClientt  # noqa: B018
     assert (

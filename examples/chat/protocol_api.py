@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pursocket
+import pursocket.recording
 from examples.chat.protocol import ChatProtocol
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
     from typing_extensions import Never, Self, TypeVar
 
-    import pursocket.testing
     from pursocket import DisconnectReason, InvalidInput
     from examples.chat.protocol import ChatLine, JoinOutcome, NicknameAuth, NoArguments, Outcome, Presence, RoomList, RoomRequest, SayRequest
 
@@ -35,6 +35,7 @@ __all__ = [
     "ChatClientNamespace",
     "ChatConnection",
     "ChatServerNamespace",
+    "ChatTestClient",
     "Client",
     "Server",
     "connect",
@@ -240,7 +241,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class ChatTestClient(pursocket.testing.RecordingClient[ChatProtocol, Literal["chat"]]):
+    class ChatTestClient(pursocket.recording.RecordingClient[ChatProtocol, Literal["chat"]]):
         """A recording test client of namespace "chat" (/chat), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -250,22 +251,22 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def call(self, event: Literal["listRooms"], payload: NoArguments, *, timeout: float = ...) -> RoomList: ...
+        async def call(self, event: Literal["listRooms"], payload: NoArguments, *, timeout: float = 5.0) -> RoomList: ...
         @overload
-        async def call(self, event: Literal["joinRoom"], payload: RoomRequest, *, timeout: float = ...) -> JoinOutcome: ...
+        async def call(self, event: Literal["joinRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> JoinOutcome: ...
         @overload
-        async def call(self, event: Literal["leaveRoom"], payload: RoomRequest, *, timeout: float = ...) -> Outcome: ...
-        async def call(self, event: str, payload: Any, *, timeout: float = ...) -> Any:
+        async def call(self, event: Literal["leaveRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> Outcome: ...
+        async def call(self, event: str, payload: Any, *, timeout: float = 5.0) -> Any:
             """Call the server; its validated response."""
             ...
 
         @overload
-        async def next(self, event: Literal["message"], *, timeout: float = ...) -> ChatLine: ...
+        async def next(self, event: Literal["message"], *, timeout: float = 5.0) -> ChatLine: ...
         @overload
-        async def next(self, event: Literal["joined"], *, timeout: float = ...) -> Presence: ...
+        async def next(self, event: Literal["joined"], *, timeout: float = 5.0) -> Presence: ...
         @overload
-        async def next(self, event: Literal["left"], *, timeout: float = ...) -> Presence: ...
-        async def next(self, event: str, *, timeout: float = ...) -> Any:
+        async def next(self, event: Literal["left"], *, timeout: float = 5.0) -> Presence: ...
+        async def next(self, event: str, *, timeout: float = 5.0) -> Any:
             """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
             ...
 
@@ -280,12 +281,12 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def nothing_more(self, event: Literal["message"], *, timeout: float = ...) -> None: ...
+        async def nothing_more(self, event: Literal["message"], *, timeout: float = 5.0) -> None: ...
         @overload
-        async def nothing_more(self, event: Literal["joined"], *, timeout: float = ...) -> None: ...
+        async def nothing_more(self, event: Literal["joined"], *, timeout: float = 5.0) -> None: ...
         @overload
-        async def nothing_more(self, event: Literal["left"], *, timeout: float = ...) -> None: ...
-        async def nothing_more(self, event: str, *, timeout: float = ...) -> None:
+        async def nothing_more(self, event: Literal["left"], *, timeout: float = 5.0) -> None: ...
+        async def nothing_more(self, event: str, *, timeout: float = 5.0) -> None:
             """Assert, by a round trip through the server, that no more ``event`` arrived."""
             ...
 
@@ -305,16 +306,7 @@ else:
     ChatConnection = pursocket.Connection[ChatProtocol, Literal["chat"], _StateT]
     ChatServerNamespace = pursocket.ServerNamespace[ChatProtocol, Literal["chat"], _StateT]
     ChatClientNamespace = pursocket.ClientNamespace[ChatProtocol, Literal["chat"]]
-
-
-    def __getattr__(name: str) -> object:
-        # The test clients are pursocket.testing's, imported when first used: it
-        # needs uvicorn, which an app that does not test may not have.
-        if name in {"ChatTestClient"}:
-            from pursocket.testing import RecordingClient
-
-            return RecordingClient
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    ChatTestClient = pursocket.recording.RecordingClient[ChatProtocol, Literal["chat"]]
 
 
 class Server(pursocket.Server[ChatProtocol]):

@@ -9,7 +9,7 @@ SERVER_NAMESPACE: Final = "pursocket.server.ServerNamespace"
 CONNECTION: Final = "pursocket.server.Connection"
 CLIENT: Final = "pursocket.client.Client"
 CLIENT_NAMESPACE: Final = "pursocket.client.ClientNamespace"
-RECORDING_CLIENT: Final = "pursocket.testing.RecordingClient"
+RECORDING_CLIENT: Final = "pursocket.recording.RecordingClient"
 CONNECT: Final = "pursocket.testing.connect"
 CONNECT_FIXTURE: Final = "pursocket.testing.ConnectFixture"
 

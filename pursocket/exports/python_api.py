@@ -19,9 +19,11 @@ At run time the namespace names are pursocket's own classes parametrised with th
 protocol and the namespace (the typed classes exist only under ``TYPE_CHECKING``), and
 ``Server``/``Client`` are subclasses whose only addition is passing the protocol:
 nothing wraps a send or a handler. ``connect`` is
-``pursocket.testing.connect`` with the protocol bound, and a test client class is
-``pursocket.testing.RecordingClient``; both import pursocket.testing (and so uvicorn)
-only when used.
+``pursocket.testing.connect`` with the protocol bound, which imports pursocket.testing
+(and so uvicorn) only when called, and a test client class is
+:class:`pursocket.recording.RecordingClient` parametrised. The typed classes name
+``pursocket.recording`` rather than ``pursocket.testing``: mypy reads every module an
+import names, and uvicorn's graph of modules was a third of its time on a big protocol.
 
 The typed classes narrow pursocket's permissive methods (``emit(event: str, ...)``),
 which both checkers call an incompatible override; the module turns exactly that
@@ -54,6 +56,7 @@ from pursocket.protocol import (
     tuple_form,
     typeddict_class,
 )
+from pursocket.recording import DEFAULT_TIMEOUT as DEFAULT_TEST_TIMEOUT
 
 __all__ = ["NamespaceClassNames", "class_names", "render", "render_python_api"]
 
@@ -143,19 +146,12 @@ class _Module:
         server = self._server()
         client = self._client()
         connect = self._connect()
-        # The test clients stay out of ``import *``: they are pursocket.testing's, which
-        # needs uvicorn, and an app that does not test should not import it.
         exported = sorted(
             [
                 "Server",
                 "Client",
                 "connect",
-                *(
-                    name
-                    for names in self.names.values()
-                    for name in attrs.astuple(names)
-                    if name != names.test_client
-                ),
+                *(name for names in self.names.values() for name in attrs.astuple(names)),
             ]
         )
         module, qualname = _where(self.model.protocol, self.model.name)
@@ -212,7 +208,12 @@ class _Module:
 
     def _imports(self) -> str:
         lines = ["from __future__ import annotations", ""]
-        lines += ["from typing import TYPE_CHECKING", "", "import pursocket"]
+        lines += [
+            "from typing import TYPE_CHECKING",
+            "",
+            "import pursocket",
+            "import pursocket.recording",
+        ]
         lines += _from_imports(self.runtime_imports)
         lines += ["", "if TYPE_CHECKING:"]
         collections = sorted(self.typing_names & {"Awaitable", "Callable", "Mapping"})
@@ -232,7 +233,6 @@ class _Module:
             body.append("")
         if extensions:
             body += [f"from typing_extensions import {', '.join(extensions)}", ""]
-        body.append("import pursocket.testing")
         body.append("from pursocket import DisconnectReason, InvalidInput")
         body += _from_imports(self.user_imports)
         lines += ["    " + line if line else "" for line in body]
@@ -416,19 +416,21 @@ class _Module:
         return connection, server_namespace, client_namespace, self._test_client(spec)
 
     def _test_client(self, spec: NamespaceSpec) -> str:
-        """``<Name>TestClient``: pursocket.testing's recording client of this namespace."""
+        """``<Name>TestClient``: pursocket's recording client of this namespace."""
         names = self.names[spec.name]
         c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
-        # pursocket.testing's own defaults (it cannot be imported here: it needs uvicorn).
+        waits = f", *, timeout: float = {DEFAULT_TEST_TIMEOUT!r}"
         methods = [
             *self._senders(
                 "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
             ),
-            *self._callers(c2s, "...", "Call the server; its validated response."),
+            *self._callers(
+                c2s, repr(DEFAULT_TEST_TIMEOUT), "Call the server; its validated response."
+            ),
             *self._readers(
                 "async def next",
                 s2c,
-                ", *, timeout: float = ...",
+                waits,
                 "{payload}",
                 "object",
                 "The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``.",
@@ -444,7 +446,7 @@ class _Module:
             *self._readers(
                 "async def nothing_more",
                 s2c,
-                ", *, timeout: float = ...",
+                waits,
                 "None",
                 "None",
                 "Assert, by a round trip through the server, that no more ``event`` arrived.",
@@ -455,7 +457,7 @@ class _Module:
         self.typing_names.add("ClassVar")
         return _class(
             names.test_client,
-            f"pursocket.testing.RecordingClient[{self.protocol}, Literal[{_literal(spec.name)}]]",
+            f"pursocket.recording.RecordingClient[{self.protocol}, Literal[{_literal(spec.name)}]]",
             f'A recording test client of namespace "{spec.name}" ({spec.path}), '
             f"from :func:`connect`.",
             [f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n", *methods],
@@ -675,19 +677,7 @@ class _Module:
                 f"{names.server_namespace} = pursocket.ServerNamespace[{arguments}, _StateT]",
                 f"{names.client_namespace} = pursocket.ClientNamespace[{arguments}]",
             ]
-        test_clients = ", ".join(f'"{names.test_client}"' for names in self.names.values())
-        lines += [
-            "",
-            "",
-            "def __getattr__(name: str) -> object:",
-            "    # The test clients are pursocket.testing's, imported when first used: it",
-            "    # needs uvicorn, which an app that does not test may not have.",
-            f"    if name in {{{test_clients}}}:",
-            "        from pursocket.testing import RecordingClient",
-            "",
-            "        return RecordingClient",
-            '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-        ]
+            lines.append(f"{names.test_client} = pursocket.recording.RecordingClient[{arguments}]")
         return "\n".join(lines) + "\n"
 
     def _connect(self) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pursocket
+import pursocket.recording
 from typed_app.protocol import ApiProtocol
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
     from typing_extensions import Never, Self, TypeVar
 
-    import pursocket.testing
     from pursocket import DisconnectReason, InvalidInput
     from typed_app.json_value import JsonValue
     from typed_app.protocol import Box, ChatMessage, JoinRequest, JoinResult, LobbyAuth, Point, Shape, Tree, UserCount
@@ -37,12 +37,15 @@ __all__ = [
     "GameRoomClientNamespace",
     "GameRoomConnection",
     "GameRoomServerNamespace",
+    "GameRoomTestClient",
     "LobbyClientNamespace",
     "LobbyConnection",
     "LobbyServerNamespace",
+    "LobbyTestClient",
     "RootClientNamespace",
     "RootConnection",
     "RootServerNamespace",
+    "RootTestClient",
     "Server",
     "connect",
 ]
@@ -357,7 +360,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class LobbyTestClient(pursocket.testing.RecordingClient[ApiProtocol, Literal["lobby"]]):
+    class LobbyTestClient(pursocket.recording.RecordingClient[ApiProtocol, Literal["lobby"]]):
         """A recording test client of namespace "lobby" (/lobby), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -403,20 +406,20 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = ...) -> JoinResult: ...
+        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult: ...
         @overload
-        async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = ...) -> Point: ...
+        async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = 5.0) -> Point: ...
         @overload
-        async def call(self, event: Literal["lookup"], payload: str, *, timeout: float = ...) -> Shape | None: ...
+        async def call(self, event: Literal["lookup"], payload: str, *, timeout: float = 5.0) -> Shape | None: ...
         @overload
-        async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = ...) -> Box[str]: ...
+        async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = 5.0) -> Box[str]: ...
         @overload
-        async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = ...) -> tuple[float, float]: ...
-        async def call(self, event: str, payload: Any, *, timeout: float = ...) -> Any:
+        async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = 5.0) -> tuple[float, float]: ...
+        async def call(self, event: str, payload: Any, *, timeout: float = 5.0) -> Any:
             """Call the server; its validated response."""
             ...
 
-        async def next(self, event: Literal["userCount"], *, timeout: float = ...) -> UserCount:
+        async def next(self, event: Literal["userCount"], *, timeout: float = 5.0) -> UserCount:
             """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
             ...
 
@@ -424,7 +427,7 @@ if TYPE_CHECKING:
             """Every ``event`` Msg the server has sent so far, in arrival order."""
             ...
 
-        async def nothing_more(self, event: Literal["userCount"], *, timeout: float = ...) -> None:
+        async def nothing_more(self, event: Literal["userCount"], *, timeout: float = 5.0) -> None:
             """Assert, by a round trip through the server, that no more ``event`` arrived."""
             ...
 
@@ -525,7 +528,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class GameRoomTestClient(pursocket.testing.RecordingClient[ApiProtocol, Literal["game-room"]]):
+    class GameRoomTestClient(pursocket.recording.RecordingClient[ApiProtocol, Literal["game-room"]]):
         """A recording test client of namespace "game-room" (/game-room), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -534,15 +537,15 @@ if TYPE_CHECKING:
             """Send the c2s Msg ``event`` to the server."""
             ...
 
-        async def call(self, event: Never, payload: object, *, timeout: float = ...) -> object:
+        async def call(self, event: Never, payload: object, *, timeout: float = 5.0) -> object:
             """No Call can be made this way: the protocol declares none."""
             ...
 
         @overload
-        async def next(self, event: Literal["hit"], *, timeout: float = ...) -> Point: ...
+        async def next(self, event: Literal["hit"], *, timeout: float = 5.0) -> Point: ...
         @overload
-        async def next(self, event: Literal["over"], *, timeout: float = ...) -> None: ...
-        async def next(self, event: str, *, timeout: float = ...) -> Any:
+        async def next(self, event: Literal["over"], *, timeout: float = 5.0) -> None: ...
+        async def next(self, event: str, *, timeout: float = 5.0) -> Any:
             """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
             ...
 
@@ -555,10 +558,10 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def nothing_more(self, event: Literal["hit"], *, timeout: float = ...) -> None: ...
+        async def nothing_more(self, event: Literal["hit"], *, timeout: float = 5.0) -> None: ...
         @overload
-        async def nothing_more(self, event: Literal["over"], *, timeout: float = ...) -> None: ...
-        async def nothing_more(self, event: str, *, timeout: float = ...) -> None:
+        async def nothing_more(self, event: Literal["over"], *, timeout: float = 5.0) -> None: ...
+        async def nothing_more(self, event: str, *, timeout: float = 5.0) -> None:
             """Assert, by a round trip through the server, that no more ``event`` arrived."""
             ...
 
@@ -647,7 +650,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootTestClient(pursocket.testing.RecordingClient[ApiProtocol, Literal["/"]]):
+    class RootTestClient(pursocket.recording.RecordingClient[ApiProtocol, Literal["/"]]):
         """A recording test client of namespace "/" (/), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -656,11 +659,11 @@ if TYPE_CHECKING:
             """No event can be sent this way: the protocol declares none."""
             ...
 
-        async def call(self, event: Literal["ping"], payload: None, *, timeout: float = ...) -> str:
+        async def call(self, event: Literal["ping"], payload: None, *, timeout: float = 5.0) -> str:
             """Call the server; its validated response."""
             ...
 
-        async def next(self, event: Never, *, timeout: float = ...) -> object:
+        async def next(self, event: Never, *, timeout: float = 5.0) -> object:
             """No Msg can arrive this way: the protocol declares none."""
             ...
 
@@ -668,7 +671,7 @@ if TYPE_CHECKING:
             """No Msg can arrive this way: the protocol declares none."""
             ...
 
-        async def nothing_more(self, event: Never, *, timeout: float = ...) -> None:
+        async def nothing_more(self, event: Never, *, timeout: float = 5.0) -> None:
             """No Msg can arrive this way: the protocol declares none."""
             ...
 
@@ -688,22 +691,15 @@ else:
     LobbyConnection = pursocket.Connection[ApiProtocol, Literal["lobby"], _StateT]
     LobbyServerNamespace = pursocket.ServerNamespace[ApiProtocol, Literal["lobby"], _StateT]
     LobbyClientNamespace = pursocket.ClientNamespace[ApiProtocol, Literal["lobby"]]
+    LobbyTestClient = pursocket.recording.RecordingClient[ApiProtocol, Literal["lobby"]]
     GameRoomConnection = pursocket.Connection[ApiProtocol, Literal["game-room"], _StateT]
     GameRoomServerNamespace = pursocket.ServerNamespace[ApiProtocol, Literal["game-room"], _StateT]
     GameRoomClientNamespace = pursocket.ClientNamespace[ApiProtocol, Literal["game-room"]]
+    GameRoomTestClient = pursocket.recording.RecordingClient[ApiProtocol, Literal["game-room"]]
     RootConnection = pursocket.Connection[ApiProtocol, Literal["/"], _StateT]
     RootServerNamespace = pursocket.ServerNamespace[ApiProtocol, Literal["/"], _StateT]
     RootClientNamespace = pursocket.ClientNamespace[ApiProtocol, Literal["/"]]
-
-
-    def __getattr__(name: str) -> object:
-        # The test clients are pursocket.testing's, imported when first used: it
-        # needs uvicorn, which an app that does not test may not have.
-        if name in {"LobbyTestClient", "GameRoomTestClient", "RootTestClient"}:
-            from pursocket.testing import RecordingClient
-
-            return RecordingClient
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    RootTestClient = pursocket.recording.RecordingClient[ApiProtocol, Literal["/"]]
 
 
 class Server(pursocket.Server[ApiProtocol]):
