@@ -97,10 +97,28 @@ def _tuples_where_declared(value: Any, checked: Any, path: str) -> None:
 
 
 def _tuples_as_lists(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_tuples_as_lists(item) for item in value]
+    """``value`` copied with every tuple in it a list.
+
+    Without recursion, so that a value nested too deeply to be sent is refused where
+    any other is, when it is encoded (a Call's answer then says ``invalid_response``).
+    """
+    copy = _container_copy(value)
+    pending = [(value, copy)] if copy is not value else []
+    while pending:
+        source, target = pending.pop()
+        for key, item in source.items() if isinstance(source, dict) else enumerate(source):
+            target[key] = _container_copy(item)
+            if target[key] is not item:
+                pending.append((item, target[key]))
+    return copy
+
+
+def _container_copy(value: Any) -> Any:
+    """An empty dict for a dict, a list of as many places for a list or tuple, else ``value``."""
     if isinstance(value, dict):
-        return {key: _tuples_as_lists(item) for key, item in value.items()}
+        return {}
+    if isinstance(value, (list, tuple)):
+        return [None] * len(value)
     return value
 
 

@@ -173,6 +173,35 @@ def test_tuples_are_sent_as_lists_so_python_socketio_sends_one_argument(
     assert checks["upload"].outgoing_response((1, b"x")) == [1, b"x"]
 
 
+class Chain(TypedDict):
+    link: tuple[int, str]
+    rest: tuple[Chain, ...]
+
+
+class ChainC2S(TypedDict):
+    chain: Call[None, Chain]
+
+
+class ChainNamespace(TypedDict):
+    c2s: ChainC2S
+
+
+class ChainProtocol(TypedDict):
+    chains: ChainNamespace
+
+
+def test_tuples_are_sent_as_lists_however_deep_the_value() -> None:
+    (checks,) = build_validators(read_protocol(ChainProtocol)).values()
+    deep: Chain = {"link": (0, "end"), "rest": ()}
+    for index in range(1, 5000):
+        deep = {"link": (index, "x"), "rest": (deep,)}
+    sent = checks.outgoing_response(deep)
+    for index in reversed(range(1, 5000)):
+        assert sent["link"] == [index, "x"]
+        (sent,) = sent["rest"]
+    assert sent == {"link": [0, "end"], "rest": []}
+
+
 def test_checked_sends_need_a_tuple_where_one_is_declared() -> None:
     model = read_protocol(TuplesProtocol)
     checks = {
