@@ -59,9 +59,10 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     * A packet that is not well-formed Socket.IO closes that client's connection with
       one rate-limited log line, instead of a traceback per packet (and instead of
       wedging the connection, for a bad binary attachment).
-    * ``events`` starts handling each event as it is read, and goes on in a task only
-      if the handling waits (see :mod:`pursocket._tasks`): in order per connection
-      with ``ordered=True``, at most ``max_in_flight`` of a connection at a time.
+    * ``events`` starts each event as it is read: a plain-function handler's runs
+      there, without a task, an ``async def`` handler's in a task of its own (see
+      :mod:`pursocket._tasks`); in order per connection with ``ordered=True``, at most
+      ``max_in_flight`` of a connection at a time.
     """
 
     def __init__(

@@ -1,4 +1,4 @@
-"""The server's hot path starts a task only for handling that waits, and none per recipient.
+"""The server's hot path: a task per event only for an async def handler, none per recipient.
 
 A bare websocket client (aiohttp, speaking Engine.IO/Socket.IO by hand, which starts no
 task per frame itself) sends a burst of events to a real uvicorn server in this

@@ -144,7 +144,6 @@ def test_overridden_method_keeps_its_signature(
 
 CALLED = [
     (SOCKETIO, socketio.AsyncServer, "_send_packet", "(self, eio_sid, pkt)"),
-    (SOCKETIO, socketio.AsyncServer, "_send_eio_packet", "(self, eio_sid, eio_pkt)"),
     (SOCKETIO, socketio.AsyncServer, "_handle_ack", "(self, eio_sid, namespace, id, data)"),
     (
         SOCKETIO,
