@@ -51,8 +51,9 @@ BENCH = Path(__file__).resolve().parent
 class ServerProcess:
     """One benchmark server in a subprocess on a free loopback port.
 
-    ``kind`` is ``pursocket`` or ``raw`` (bench/bench_server.py, on ``stack``, with a
-    Redis manager when ``redis`` is a URL) or ``node`` (bench/node_server.mjs).
+    ``kind`` is ``pursocket`` or ``raw`` (bench/bench_server.py, on ``stack``, with its
+    ``handlers`` style, with a Redis manager when ``redis`` is a URL) or ``node``
+    (bench/node_server.mjs).
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class ServerProcess:
         redis: str | None = None,
         channel: str = "",
         *,
+        handlers: str = "plain",
         extra: list[str] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
@@ -74,7 +76,7 @@ class ServerProcess:
             self.command = ["node", str(BENCH / "node_server.mjs"), str(self.port)]
         else:
             self.command = [sys.executable, str(BENCH / "bench_server.py"), kind, str(self.port)]
-            self.command += ["--stack", stack]
+            self.command += ["--stack", stack, "--handlers", handlers]
             if redis:
                 self.command += ["--redis", redis, "--channel", channel or "pursocket-bench"]
             self.command += extra or []

@@ -1,6 +1,6 @@
 """The Python benchmark servers: pursocket and raw python-socketio doing the same work.
 
-Run as ``python bench/bench_server.py KIND PORT [--stack STACK] [--redis URL]``: it binds
+Run as ``python bench/bench_server.py KIND PORT [--stack STACK] [--handlers STYLE] [--redis URL]``: it binds
 127.0.0.1:PORT, prints ``ready`` and serves until terminated. ``KIND`` is ``pursocket``
 (a pursocket ``Server``, validation on) or ``raw`` (a plain ``socketio.AsyncServer``
 whose handlers do the same work by hand). ``bench/node_server.mjs`` is the same server
@@ -18,6 +18,12 @@ in Node socket.io, and ``bench/load.mjs`` drives all three.
 - ``LOOP,HTTP,WS[,deflate]`` (``asyncio,h11,websockets-sansio`` for example): any mix,
   to measure what each part buys; ``deflate`` turns per-message compression on.
 
+``STYLE`` is how the handlers that never wait (counting, echoing) are written, the same
+in both servers: ``plain`` (the default) as plain functions, as pursocket's docs
+recommend for them (pursocket runs such a handler as its frame is read, with no task;
+python-socketio runs it in a task per event either way), or ``async`` as ``async def``
+functions doing the same work (a task per event in both servers before Python 3.12).
+
 ``--redis URL`` (with ``--channel NAME``) gives the server python-socketio's ``AsyncRedisManager`` on that Redis,
 so several processes share rooms (bench/scaleout.py). ``--profile FILE`` runs the server
 under cProfile and writes its statistics to ``FILE`` when it is stopped (SIGINT), and
@@ -31,8 +37,10 @@ import asyncio
 import collections
 import contextlib
 import cProfile
+import functools
 import socket
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -109,28 +117,60 @@ class Counter:
         return {"received": self.received, "cpu_seconds": time.process_time() - self.cpu_start}
 
 
-def pursocket_app(manager: Any) -> Any:
+#: The tasks a plain-function handler starts, kept alive until they end.
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+def in_background(job: Coroutine[Any, Any, Any]) -> None:
+    """Run ``job`` in a task of its own: how a plain-function handler sends."""
+    task = asyncio.ensure_future(job)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+def as_async(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler``, a plain function, as an ``async def`` one doing the same work."""
+
+    @functools.wraps(handler)
+    async def run(*args: Any) -> Any:
+        return handler(*args)
+
+    return run
+
+
+#: ``--handlers``: how each server's handlers that never wait are written.
+HANDLER_STYLES: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "plain": lambda handler: handler,
+    "async": as_async,
+}
+
+
+def pursocket_app(manager: Any, style: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Any:
     server = Server(BenchProtocol, **({} if manager is None else {"client_manager": manager}))
     bench = server.namespace("bench")
     counter = Counter()
     BenchConn = Connection[BenchProtocol, Any]
 
     @bench.on_call("start")
-    async def start(conn: BenchConn, request: Start) -> None:
+    @style
+    def start(conn: BenchConn, request: Start) -> None:
         counter.start(request)
 
     @bench.on_call("stats")
-    async def stats(conn: BenchConn, request: None) -> Stats:
+    @style
+    def stats(conn: BenchConn, request: None) -> Stats:
         return counter.stats()
 
     @bench.on("hit")
-    async def hit(conn: BenchConn, message: Hit) -> None:
+    @style
+    def hit(conn: BenchConn, message: Hit) -> None:
         counter.received += 1
         if counter.received == counter.expected:
-            await bench.broadcast("finished", counter.stats())
+            in_background(bench.broadcast("finished", counter.stats()))
 
     @bench.on_call("echo")
-    async def echo(conn: BenchConn, message: Hit) -> Hit:
+    @style
+    def echo(conn: BenchConn, message: Hit) -> Hit:
         return message
 
     @bench.on_call("join")
@@ -150,7 +190,7 @@ def pursocket_app(manager: Any) -> Any:
     return server.asgi_app()
 
 
-def raw_app(manager: Any) -> Any:
+def raw_app(manager: Any, style: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Any:
     sio = socketio.AsyncServer(
         async_mode="asgi",
         namespaces=[NAMESPACE],
@@ -159,21 +199,25 @@ def raw_app(manager: Any) -> Any:
     counter = Counter()
 
     @sio.on("start", namespace=NAMESPACE)
-    async def start(sid: str, request: Start) -> None:
+    @style
+    def start(sid: str, request: Start) -> None:
         counter.start(request)
 
     @sio.on("stats", namespace=NAMESPACE)
-    async def stats(sid: str, request: None) -> Stats:
+    @style
+    def stats(sid: str, request: None) -> Stats:
         return counter.stats()
 
     @sio.on("hit", namespace=NAMESPACE)
-    async def hit(sid: str, message: Hit) -> None:
+    @style
+    def hit(sid: str, message: Hit) -> None:
         counter.received += 1
         if counter.received == counter.expected:
-            await sio.emit("finished", counter.stats(), namespace=NAMESPACE)
+            in_background(sio.emit("finished", counter.stats(), namespace=NAMESPACE))
 
     @sio.on("echo", namespace=NAMESPACE)
-    async def echo(sid: str, message: Hit) -> Hit:
+    @style
+    def echo(sid: str, message: Hit) -> Hit:
         return message
 
     @sio.on("join", namespace=NAMESPACE)
@@ -207,6 +251,7 @@ def main() -> None:
     parser.add_argument("kind", choices=sorted(APPS))
     parser.add_argument("port", type=int)
     parser.add_argument("--stack", default="fast")
+    parser.add_argument("--handlers", choices=sorted(HANDLER_STYLES), default="plain")
     parser.add_argument("--redis", help="share rooms through AsyncRedisManager on this Redis")
     parser.add_argument("--channel", default="pursocket-bench", help="the Redis channel")
     parser.add_argument("--profile", help="run under cProfile and write its stats to this file")
@@ -218,7 +263,7 @@ def main() -> None:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", args.port))
     listener.listen(4096)
-    app = APPS[args.kind](manager)
+    app = APPS[args.kind](manager, HANDLER_STYLES[args.handlers])
     config = uvicorn.Config(
         app if args.profile is None else counting_tasks(app),
         **stack_settings(args.stack),

@@ -20,6 +20,10 @@ clients, are what is measured. The servers (``bench/bench_server.py``,
 - ``pursocket plain``: pursocket on the plain stack (the stack's share of the gain).
 - ``node``: the official Node socket.io 4.x server, the ceiling.
 
+The Python servers' handlers that never wait (counting, echoing) are plain functions,
+as pursocket's docs recommend for them; ``--async-handlers`` writes them as
+``async def`` instead, in both servers (see ``bench/bench_server.py``).
+
 Figures: c2s Msgs per second (1 and 50 clients sending as fast as they can); Call
 round trips per second (one client calling one after another, and 50 clients doing so
 at once); deliveries per second of a broadcast to 200 clients and of a room broadcast
@@ -140,6 +144,7 @@ def print_row(
 
 async def main(args: argparse.Namespace) -> None:
     rounds, scale = (1, 0.05) if args.quick else (args.rounds, 1.0)
+    handlers = "async" if args.async_handlers else "plain"
     environments: dict[str, dict[str, str]] = {}
     if args.stacks:
         columns = [(name, "pursocket", stack) for name, stack in STACK_COLUMNS]
@@ -158,13 +163,13 @@ async def main(args: argparse.Namespace) -> None:
         scenarios = [s for s in scenarios if args.only in s[0]]
     print(
         f"python {sys.version.split()[0]}, python-socketio {_version('python-socketio')}, "
-        f"uvicorn {_version('uvicorn')}, node {await _node_version()}; {rounds} rounds, "
-        f"medians; load average {os.getloadavg()[0]:.2f} at the start",
+        f"uvicorn {_version('uvicorn')}, node {await _node_version()}; {handlers} handlers; "
+        f"{rounds} rounds, medians; load average {os.getloadavg()[0]:.2f} at the start",
         flush=True,
     )
     async with AsyncExitStack() as stack:
         processes = [
-            ServerProcess(kind, server_stack, env=environments.get(name))
+            ServerProcess(kind, server_stack, handlers=handlers, env=environments.get(name))
             for name, kind, server_stack in columns
         ]
         await asyncio.gather(*(stack.enter_async_context(p) for p in processes))
@@ -196,6 +201,11 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--stacks", action="store_true", help="pursocket on each serving stack")
     parser.add_argument("--only", help="run the figures whose title contains this text")
+    parser.add_argument(
+        "--async-handlers",
+        action="store_true",
+        help="the handlers that never wait written as async def (plain functions by default)",
+    )
     parser.add_argument(
         "--before", metavar="DIR", help="pursocket against the pursocket package in DIR"
     )

@@ -54,6 +54,14 @@ def test_runtime_bench_smoke_run() -> None:
     assert all(len(cells) == 13 and all(map(positive, cells)) for cells in rows.values()), output
 
 
+def test_runtime_bench_async_handlers_smoke_run() -> None:
+    output = quick_run("runtime.py", "--async-handlers", "--only", "1 client")
+    assert "; async handlers; " in output.splitlines()[0], output
+    rows = table(output)
+    assert list(rows) == ["c2s Msg, 1 client (msg/s)"], output
+    assert all(len(cells) == 13 and all(map(positive, cells)) for cells in rows.values()), output
+
+
 def test_runtime_bench_stacks_smoke_run() -> None:
     output = quick_run("runtime.py", "--stacks", "--only", "50 clients")
     rows = table(output)
