@@ -23,7 +23,7 @@ nothing wraps a send or a handler. ``connect`` is
 (and so uvicorn) only when called, and a test client class is
 :class:`pursocket.recording.RecordingClient` parametrised. The typed classes name
 ``pursocket.recording`` rather than ``pursocket.testing``: mypy reads every module an
-import names, and uvicorn's graph of modules was a third of its time on a big protocol.
+import names, and uvicorn's graph of modules was a fifth of its time on a big protocol.
 
 The typed classes narrow pursocket's permissive methods (``emit(event: str, ...)``),
 which both checkers call an incompatible override; the module turns exactly that
