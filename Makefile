@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test-upstream demo test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python bench clean
+.PHONY: test-upstream demo setup test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python bench clean
 
 # The development tools are pyproject.toml's dependency group "test" (PEP 735), which
 # pip installs from version 25.1 on: every venv upgrades pip first.
@@ -51,11 +51,11 @@ OLDEST_MYPY := $(shell sed -n 's/^mypy = \["mypy>=\([0-9.]*\),.*/\1/p' pyproject
 $(OLDEST_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install -q -e . "mypy==$(OLDEST_MYPY)" pytest \
-		pytest-mypy-plugins pytest-timeout pytest-asyncio uvicorn annotated-types
+		pytest-mypy-plugins pytest-timeout pytest-asyncio pytest-xdist uvicorn annotated-types
 	touch $@
 
 typecheck-oldest: $(OLDEST_VENV)/.installed
-	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider --mypy-testing-base=$(CURDIR)/$(OLDEST_VENV) \
+	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WORKERS) \
 		typecheck_tests tests/test_mypy_incremental.py tests/test_type_errors_doc.py
 
 # Generated files in the repository are what `pursocket export` writes now (as a user's CI would check).
@@ -67,15 +67,35 @@ exports-check: $(STAMP)
 # editable install, so it reads a plain copy of the package.
 verifytypes: $(STAMP) $(NPM_STAMP)
 	rm -rf build/verifytypes
-	$(PY) -m pip install -q --no-deps -t build/verifytypes .
+	$(PY) -m pip install -q --no-deps --no-build-isolation -t build/verifytypes .
 	PYTHONPATH=build/verifytypes node_modules/.bin/pyright -p . --pythonpath $(PY) --verifytypes pursocket --ignoreexternal
 
+# Each pytest run spreads its tests over two worker processes (pytest-xdist): many wait
+# on sockets, subprocesses and browsers more than they compute.
+WORKERS := -n 2
+
 pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(WORKERS)
 
 # The runtime tests again on the oldest Python that pyproject.toml supports (3.10), in
 # a venv of its own, when the machine has that interpreter (pyenv's, on ours and CI's).
-# The benchmarks' smoke runs are left to the main run: they test the benchmarks, not Python.
+# What tests tools, not Python, is left to the main run: the benchmarks' smoke runs, the
+# build backend, the docs' links, mypy's cache, daemon and parallel mode, and the type
+# checkers and tsc on files whose verdict does not depend on the interpreter (each
+# checker reads its target version from its configuration). The mypy plugin still runs
+# on 3.10 in the parity corpus and docs/type-errors.md's tour.
+MAIN_RUN_ONLY := $(addprefix --ignore=tests/,test_bench_runtime.py test_bench_hostile.py \
+		test_packaging.py test_docs_links.py test_mypy_incremental.py) \
+	$(addprefix --deselect=tests/,\
+		test_typed_api.py::test_pyright_strict_reports_every_mistake_and_nothing_else \
+		test_typed_api.py::test_basedpyright_strict_reports_every_mistake_and_nothing_else \
+		test_typed_api.py::test_mypy_without_the_plugin_reports_every_mistake_and_nothing_else \
+		test_typed_api.py::test_mypy_with_the_plugin_reports_every_mistake_once_in_its_own_words \
+		test_exports.py::test_typescript_is_checked_by_tsc_strict_with_every_mistake_an_error \
+		test_exports.py::test_asyncapi_passes_the_official_parser \
+		test_rooms_docs.py::test_the_documented_code_and_the_chat_example_pass_the_plugin \
+		test_concept_docs.py::test_pages_type_check_with_the_plugin \
+		test_protocol_scaling.py::test_the_mypy_plugin_visits_each_type_once)
 PYTHON_OLDEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10))
 OLDEST_PY_VENV := .venv-python-oldest
 $(OLDEST_PY_VENV)/.installed: pyproject.toml
@@ -89,10 +109,15 @@ pytest-oldest-python:
 	@echo "pytest-oldest-python: no Python 3.10 interpreter found; set PYTHON_OLDEST to run the runtime tests on it"
 else
 pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
-	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_bench_runtime.py
+	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WORKERS) tests $(MAIN_RUN_ONLY)
 endif
 
 test: lint typecheck exports-check verifytypes pytest typecheck-oldest pytest-oldest-python
+
+# Everything `make test` installs, side by side (mostly waiting on the network):
+# .ci/run runs `make -j4 setup` before `make test`.
+setup: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS) $(OLDEST_VENV)/.installed \
+	$(if $(PYTHON_OLDEST),$(OLDEST_PY_VENV)/.installed)
 
 # Every benchmark, with the options docs/benchmarks.md and docs/reliability.md quote.
 bench: $(STAMP) $(NPM_STAMP)
