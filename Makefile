@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test-upstream demo setup test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python bench clean
+.PHONY: test-upstream demo setup test lint typecheck exports-check verifytypes typecheck-oldest pytest pytest-oldest-python pytest-python312 bench clean
 
 # The development tools are pyproject.toml's dependency group "test" (PEP 735), which
 # pip installs from version 25.1 on: every venv upgrades pip first.
@@ -112,12 +112,34 @@ pytest-oldest-python: $(OLDEST_PY_VENV)/.installed $(NPM_STAMP) $(CHROMIUM) $(CH
 	$(OLDEST_PY_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WORKERS) tests $(MAIN_RUN_ONLY)
 endif
 
-test: lint typecheck exports-check verifytypes pytest typecheck-oldest pytest-oldest-python
+# Python 3.12's `type` statement (tests/py312) with the mypy plugin and at run time, in
+# a small venv of its own, when the machine has that interpreter (pyenv's, on ours and
+# CI's): mypy running on 3.11 cannot parse the statement.
+PYTHON_312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+PY312_VENV := .venv-python312
+$(PY312_VENV)/.installed: pyproject.toml
+	$(PYTHON_312) -m venv $(PY312_VENV)
+	$(PY312_VENV)/bin/python -m pip install -q -e '.[mypy,testing]' pytest pytest-asyncio \
+		pytest-timeout annotated-types
+	touch $@
+
+ifeq ($(PYTHON_312),)
+PY312_SETUP :=
+pytest-python312:
+	@echo "pytest-python312: no Python 3.12 interpreter found; set PYTHON_312 to check the type statement"
+else
+PY312_SETUP := $(PY312_VENV)/.installed
+pytest-python312: $(PY312_VENV)/.installed
+	$(PY312_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/py312
+endif
+
+test: lint typecheck exports-check verifytypes pytest typecheck-oldest pytest-oldest-python \
+	pytest-python312
 
 # Everything `make test` installs, side by side (mostly waiting on the network):
 # .ci/run runs `make -j4 setup` before `make test`.
 setup: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS) $(OLDEST_VENV)/.installed \
-	$(if $(PYTHON_OLDEST),$(OLDEST_PY_VENV)/.installed)
+	$(if $(PYTHON_OLDEST),$(OLDEST_PY_VENV)/.installed) $(PY312_SETUP)
 
 # Every benchmark, with the options docs/benchmarks.md and docs/reliability.md quote.
 bench: $(STAMP) $(NPM_STAMP)
@@ -152,4 +174,4 @@ test-upstream: $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
 	$(UPSTREAM_VENV)/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_bench_runtime.py
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) $(UPSTREAM_VENV) node_modules .mypy_cache .pytest_cache examples/chat/build
+	rm -rf $(VENV) $(OLDEST_VENV) $(OLDEST_PY_VENV) $(PY312_VENV) $(UPSTREAM_VENV) node_modules .mypy_cache .pytest_cache examples/chat/build
