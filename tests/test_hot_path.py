@@ -114,15 +114,17 @@ def build(ordered: bool, **options: Any) -> tuple[Server[HotProtocol], list[int]
     @hot.on_call("bounded")
     async def bounded(conn: HotConn, request: None) -> list[bool]:
         # What a handler's own task is sure of: the task that started it finishes it,
-        # and its timeouts cancel its own waiting (not the connection's reader).
+        # so cancelling that task later, as asyncio.timeout() does when it expires,
+        # cancels the handler's waiting (not the connection's reader).
         first = asyncio.current_task()
+        assert first is not None
+        asyncio.get_running_loop().call_later(0.01, first.cancel)
         try:
-            async with asyncio.timeout(0.01):
-                await asyncio.sleep(60)
-            timed_out = False
-        except TimeoutError:
-            timed_out = True
-        return [asyncio.current_task() is first, timed_out]
+            await asyncio.sleep(60)
+            cancelled = False
+        except asyncio.CancelledError:
+            cancelled = True
+        return [asyncio.current_task() is first, cancelled]
 
     @hot.on_call("enter")
     async def enter(conn: HotConn, request: None) -> None:
