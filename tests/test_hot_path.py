@@ -213,7 +213,6 @@ async def test_one_task_per_event_for_an_async_handler(
     assert started == ASYNC_HANDLER_TASKS, started
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout() is new in Python 3.11")
 async def test_a_handler_is_the_task_that_finishes_it(pursocket_serve: ServeFixture) -> None:
     server, _ = build(ordered=False)
     url = await pursocket_serve(server)
