@@ -19,6 +19,7 @@ from tests.trust_helpers import (
     RawSocket,
     attacker_and_bystander,
     forms_server,
+    frame_closes_only_its_websocket,
     healthy,
     pursocket_records,
     raw_client,
@@ -469,17 +470,7 @@ async def test_frames_that_are_not_engineio_packets_close_only_that_websocket(
     pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
     url = await pursocket_serve(forms_server())
-    # uvicorn's loggers do not propagate: an exception escaping the app is logged there.
-    uvicorn_logger = logging.getLogger("uvicorn")
-    uvicorn_logger.addHandler(caplog.handler)
-    try:
-        async with attacker_and_bystander(url) as (attacker, bystander):
-            await attacker.send_frame(frame)  # no Engine.IO MESSAGE prefix: raw frames
-            assert await attacker.closed_by_server()
-            answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
-            assert answer == {"name": "fine"}
-    finally:
-        uvicorn_logger.removeHandler(caplog.handler)
+    await frame_closes_only_its_websocket(url, frame, caplog)
     assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
 
 

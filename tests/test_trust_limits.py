@@ -16,8 +16,8 @@ from tests.conftest import Inbox
 from tests.protocol_forms import FormsProtocol
 from tests.trust_helpers import (
     RawSocket,
-    attacker_and_bystander,
     forms_server,
+    frame_closes_only_its_websocket,
     healthy,
     pursocket_records,
     raw_client,
@@ -51,16 +51,7 @@ async def test_engineio_packets_carrying_json_close_that_websocket(
     pursocket_serve: ServeFixture, caplog: pytest.LogCaptureFixture, frame: str
 ) -> None:
     url = await pursocket_serve(forms_server())
-    uvicorn_logger = logging.getLogger("uvicorn")
-    uvicorn_logger.addHandler(caplog.handler)
-    try:
-        async with attacker_and_bystander(url) as (attacker, bystander):
-            await attacker.send_frame(frame)
-            assert await attacker.closed_by_server()
-            answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
-            assert answer == {"name": "fine"}
-    finally:
-        uvicorn_logger.removeHandler(caplog.handler)
+    await frame_closes_only_its_websocket(url, frame, caplog)
     assert not [r for r in caplog.records if r.exc_info], "a peer must not cause tracebacks"
     [line] = [r.getMessage() for r in pursocket_records(caplog, logging.WARNING)]
     assert line.startswith("Closing the websocket of 127.0.0.1:")

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import pytest
 import socketio
 
 from pursocket import Client, Server
@@ -132,6 +133,27 @@ async def attacker_and_bystander(url: str) -> AsyncIterator[tuple[RawSocket, soc
     finally:
         await attacker.close()
         await bystander.disconnect()
+
+
+async def frame_closes_only_its_websocket(
+    url: str, frame: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Send ``frame`` as it is on a fresh websocket: the server must close that websocket
+    and still answer a bystander.
+
+    uvicorn's loggers do not propagate: while the frame is handled they also log into
+    ``caplog``, where an exception escaping the app would show.
+    """
+    uvicorn_logger = logging.getLogger("uvicorn")
+    uvicorn_logger.addHandler(caplog.handler)
+    try:
+        async with attacker_and_bystander(url) as (attacker, bystander):
+            await attacker.send_frame(frame)
+            assert await attacker.closed_by_server()
+            answer = await bystander.call("lookup", "fine", namespace="/forms", timeout=5)
+            assert answer == {"name": "fine"}
+    finally:
+        uvicorn_logger.removeHandler(caplog.handler)
 
 
 @asynccontextmanager
