@@ -4,8 +4,9 @@ Run it with ``.venv/bin/python bench/hotpath.py`` (``--quick``: a smoke run of t
 ``--code DIR`` profiles the pursocket package of another checkout, such as an older
 commit's ``git worktree``, with this checkout's benchmark server).
 
-For each figure a pursocket server (``bench/bench_server.py --profile``, the fast stack)
-is driven by ``bench/load.mjs`` twice, in two fresh processes: once with N operations
+For each figure a pursocket server (``bench/bench_server.py --profile``, the fast stack,
+its handlers that never wait written as ``async def``, the form that costs a task per
+event, or as plain functions with ``--handlers plain``) is driven by ``bench/load.mjs`` twice, in two fresh processes: once with N operations
 and once with 2N. The difference between the two profiles is what N operations cost,
 without the start-up and the connections, so the figures per operation are exact
 counts: Python function calls, tasks started, ``asyncio.ensure_future`` calls. Then the
@@ -29,6 +30,7 @@ from _common import ServerProcess, run_load
 
 FIGURES: list[tuple[str, dict[str, Any]]] = [
     ("c2s Msg, 50 clients", {"scenario": "msg", "clients": 50, "count": 10_000}),
+    ("Call round trips, sequential", {"scenario": "call", "clients": 1, "count": 2_000}),
     ("Call round trips, 50 in parallel", {"scenario": "call", "clients": 50, "count": 5_000}),
     ("broadcast to 200 clients", {"scenario": "broadcast", "clients": 200, "count": 50}),
 ]
@@ -74,10 +76,12 @@ def _label(key: tuple[str, int, str]) -> str:
 
 
 async def profile_run(
-    options: dict[str, Any], count: int, where: Path, env: dict[str, str]
+    options: dict[str, Any], count: int, where: Path, env: dict[str, str], handlers: str
 ) -> Profile:
-    path = where / f"{options['scenario']}-{count}.prof"
-    server = ServerProcess("pursocket", "fast", extra=["--profile", str(path)], env=env)
+    path = where / f"{options['scenario']}-{options['clients']}-{count}.prof"
+    server = ServerProcess(
+        "pursocket", "fast", handlers=handlers, extra=["--profile", str(path)], env=env
+    )
     async with server:
         await run_load(urls=[server.url], **dict(options, count=count))
         assert server.process is not None
@@ -90,12 +94,15 @@ async def main(args: argparse.Namespace) -> None:
     env = dict(os.environ)
     if args.code:
         env["PYTHONPATH"] = str(Path(args.code).resolve())
-    print(f"pursocket from {args.code or 'this checkout'}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"pursocket from {args.code or 'this checkout'}, {args.handlers} handlers; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for title, options in FIGURES[:1] if args.quick else FIGURES:
             count = options["count"] // 50 if args.quick else options["count"]
-            once = await profile_run(options, count, Path(folder), env)
-            twice = await profile_run(options, 2 * count, Path(folder), env)
+            once = await profile_run(options, count, Path(folder), env, args.handlers)
+            twice = await profile_run(options, 2 * count, Path(folder), env, args.handlers)
             operations = count * (options["clients"] if options["scenario"] == "broadcast" else 1)
             calls = (twice.calls() - once.calls()) / operations
             tasks = (twice.tasks - once.tasks) / operations
@@ -115,5 +122,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--code", help="profile the pursocket package in this directory")
     parser.add_argument("--top", type=int, default=12, help="functions listed (default 12)")
+    parser.add_argument(
+        "--handlers",
+        choices=["async", "plain"],
+        default="async",
+        help="how the handlers that never wait are written (default async)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     asyncio.run(main(parser.parse_args()))
