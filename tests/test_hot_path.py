@@ -70,11 +70,15 @@ ROOM = "hall"
 #: Set by the ``mark`` handler: what one event's handler sets, no other event sees.
 MARK: contextvars.ContextVar[int] = contextvars.ContextVar("MARK", default=-1)
 #: The tasks the broker's client starts while the test below broadcasts BURST times from
-#: one of two servers: redis-py one per publish; aio-pika two per message each server
-#: reads back (the publisher reads its own too, and ignores it).
+#: one of two servers: redis-py one per publish before Python 3.12 (it sends under
+#: asyncio.wait_for, which runs its coroutine in a task until 3.12) and none from 3.12;
+#: aio-pika two per message each server reads back (the publisher reads its own too,
+#: and ignores it).
 BROKER_CLIENT_TASKS = {
     "redis": collections.Counter(
         {"redis.asyncio.connection:AbstractConnection._send_packed_command": BURST}
+        if sys.version_info < (3, 12)
+        else {}
     ),
     "aiopika": collections.Counter(
         {"aio_pika.queue:QueueIterator.on_message": 2 * BURST, "aio_pika.queue:consumer": 2 * BURST}
