@@ -1,10 +1,11 @@
 """The Python benchmark servers: pursocket and raw python-socketio doing the same work.
 
-Run as ``python bench/bench_server.py KIND PORT [--stack STACK] [--handlers STYLE] [--redis URL]``: it binds
-127.0.0.1:PORT, prints ``ready`` and serves until terminated. ``KIND`` is ``pursocket``
-(a pursocket ``Server``, validation on) or ``raw`` (a plain ``socketio.AsyncServer``
-whose handlers do the same work by hand). ``bench/node_server.mjs`` is the same server
-in Node socket.io, and ``bench/load.mjs`` drives all three.
+Run as ``python bench/bench_server.py KIND PORT [--stack STACK] [--handlers STYLE]
+[--redis URL]``: it binds 127.0.0.1:PORT, prints ``ready`` and serves until terminated.
+``KIND`` is ``pursocket`` (a pursocket ``Server``, validation on) or ``raw`` (a plain
+``socketio.AsyncServer`` whose handlers do the same work by hand).
+``bench/node_server.mjs`` is the same server in Node socket.io, and ``bench/load.mjs``
+drives all three.
 
 ``STACK`` is the serving stack under uvicorn:
 
@@ -138,14 +139,17 @@ def as_async(handler: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+#: How a server writes a handler that never waits, given as a plain function.
+HandlerStyle = Callable[[Callable[..., Any]], Callable[..., Any]]
+
 #: ``--handlers``: how each server's handlers that never wait are written.
-HANDLER_STYLES: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+HANDLER_STYLES: dict[str, HandlerStyle] = {
     "plain": lambda handler: handler,
     "async": as_async,
 }
 
 
-def pursocket_app(manager: Any, style: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Any:
+def pursocket_app(manager: Any, style: HandlerStyle) -> Any:
     server = Server(BenchProtocol, **({} if manager is None else {"client_manager": manager}))
     bench = server.namespace("bench")
     counter = Counter()
@@ -190,7 +194,7 @@ def pursocket_app(manager: Any, style: Callable[[Callable[..., Any]], Callable[.
     return server.asgi_app()
 
 
-def raw_app(manager: Any, style: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Any:
+def raw_app(manager: Any, style: HandlerStyle) -> Any:
     sio = socketio.AsyncServer(
         async_mode="asgi",
         namespaces=[NAMESPACE],
