@@ -129,7 +129,12 @@ def _checker(form: WireForm) -> Validator:
     check = form.check
 
     def validate(value: Any) -> Any:
-        return check(value, "$")
+        try:
+            return check(value, "$")
+        except RecursionError:
+            # Only a value this side is about to send gets here: what arrives was
+            # refused for its depth when it was decoded.
+            raise InvalidValue("Nested too deeply to check - at `$`") from None
 
     return validate
 

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeAlias, Union
 import pytest
 from typing_extensions import NotRequired, TypedDict
 
-from pursocket import Call, Client, Connection, Msg, Server, read_protocol
+from pursocket import Call, CallError, Client, Connection, Msg, Server, read_protocol
 from pursocket.testing import ServeFixture, serve
 from pursocket.validation import EventValidators, InvalidValue, build_validators
 from tests.conftest import Inbox
@@ -192,14 +192,50 @@ class ChainProtocol(TypedDict):
 
 def test_tuples_are_sent_as_lists_however_deep_the_value() -> None:
     (checks,) = build_validators(read_protocol(ChainProtocol)).values()
-    deep: Chain = {"link": (0, "end"), "rest": ()}
-    for index in range(1, 5000):
-        deep = {"link": (index, "x"), "rest": (deep,)}
-    sent = checks.outgoing_response(deep)
+    sent = checks.outgoing_response(deep_chain(5000))
     for index in reversed(range(1, 5000)):
         assert sent["link"] == [index, "x"]
         (sent,) = sent["rest"]
     assert sent == {"link": [0, "end"], "rest": []}
+
+
+def deep_chain(depth: int) -> Chain:
+    chain: Chain = {"link": (0, "end"), "rest": ()}
+    for index in range(1, depth):
+        chain = {"link": (index, "x"), "rest": (chain,)}
+    return chain
+
+
+def test_a_checked_send_refuses_a_value_too_deep_to_check() -> None:
+    (checks,) = build_validators(read_protocol(ChainProtocol), outgoing=True).values()
+    with pytest.raises(InvalidValue) as refused:
+        checks.outgoing_response(deep_chain(5000))
+    assert str(refused.value) == "Nested too deeply to check - at `$`"
+
+
+async def test_a_call_answer_too_deep_to_check_is_answered_invalid_response(
+    pursocket_serve: ServeFixture,
+) -> None:
+    # As a value too deep to encode is when outgoing validation is off: never no answer.
+    server = Server(ChainProtocol, validate_outgoing=True)
+
+    @server.namespace("chains").on_call("chain")
+    def chain(conn: Connection[ChainProtocol, Literal["chains"]], request: None) -> Chain:
+        return deep_chain(5000)
+
+    url = await pursocket_serve(server)
+    client = Client(ChainProtocol, reconnection=False)
+    chains = client.namespace("chains")
+    await client.connect(url)
+    try:
+        with pytest.raises(CallError) as failed:
+            await chains.call("chain", None, timeout=10)
+    finally:
+        await client.disconnect()
+    assert (failed.value.code, failed.value.message) == (
+        "invalid_response",
+        'the handler for "chain" returned a value that is not its declared response',
+    )
 
 
 def test_checked_sends_need_a_tuple_where_one_is_declared() -> None:
