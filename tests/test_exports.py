@@ -55,7 +55,6 @@ def test_golden_file(name: str) -> None:
 
 
 DOCS_PAGE = REPO / "docs" / "exports.md"
-DOCS_TS = EXPORTS / "docs"
 
 
 def load_protocol(target: str) -> ProtocolModel:
@@ -70,21 +69,36 @@ def marked_blocks(marker: str) -> list[tuple[list[str], str]]:
     return [(shlex.split(args), body) for args, body in re.findall(pattern, text, re.S | re.M)]
 
 
-def write_docs_typescript() -> None:
-    """The docs page's TypeScript blocks, beside the export they import, for tsc."""
-    DOCS_TS.mkdir(exist_ok=True)
+def write_docs_typescript(directory: Path) -> Path:
+    """The docs page's TypeScript blocks, beside the export they import, in *directory*.
+
+    Returns a tsconfig.json, written there too, that extends tests/exports/tsconfig.json
+    to check these files with the golden ones. *directory* gets a link to the checkout's
+    node_modules, where tsc looks up the socket.io packages the blocks import.
+    """
+    (directory / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     quickstart = load_protocol("examples.quickstart:AppProtocol")
-    (DOCS_TS / "protocol.ts").write_text(export("typescript", quickstart))
+    (directory / "protocol.ts").write_text(export("typescript", quickstart))
     compiled = marked_blocks("compiled")
     assert [args for args, _ in compiled] == [["client.ts"], ["server.ts"]]
     for (name,), body in compiled:
-        (DOCS_TS / name).write_text(body)
+        (directory / name).write_text(body)
+    tsconfig = directory / "tsconfig.json"
+    tsconfig.write_text(
+        json.dumps(
+            {
+                "extends": str(EXPORTS / "tsconfig.json"),
+                "include": [str(EXPORTS / "*.ts"), "*.ts"],
+            }
+        )
+    )
+    return tsconfig
 
 
-def test_typescript_is_checked_by_tsc_strict_with_every_mistake_an_error() -> None:
-    write_docs_typescript()
+def test_typescript_is_checked_by_tsc_strict_with_every_mistake_an_error(tmp_path: Path) -> None:
+    tsconfig = write_docs_typescript(tmp_path)
     result = subprocess.run(
-        [str(REPO / "node_modules/.bin/tsc"), "-p", str(EXPORTS / "tsconfig.json")],
+        [str(REPO / "node_modules/.bin/tsc"), "-p", str(tsconfig)],
         cwd=REPO,
         capture_output=True,
         text=True,
