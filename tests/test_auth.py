@@ -98,11 +98,34 @@ async def test_the_auth_is_validated_and_the_state_is_in_every_handler(
     )
 
 
+class RawClient(socketio.AsyncClient):  # type: ignore[misc]
+    """A plain python-socketio client whose ``connect`` ends when the server closes the transport.
+
+    python-socketio's ``connect`` waits for each namespace's CONNECT or CONNECT_ERROR
+    until its ``wait_timeout``, even once the server has closed the Engine.IO connection
+    (as it does for a packet over ``max_http_buffer_size``): here a namespace still
+    unanswered when the connection drops counts as failed, so ``connect`` raises
+    ``ConnectionError`` at once. This overrides python-socketio's private
+    ``_handle_eio_disconnect`` and sets its private ``_connect_event``: should they
+    change, ``connect`` waits out ``wait_timeout`` again and raises the same error.
+    """
+
+    async def _handle_eio_disconnect(self, reason: Any) -> None:
+        unanswered = [
+            path
+            for path in self.connection_namespaces
+            if path not in self.namespaces and path not in self.failed_namespaces
+        ]
+        await super()._handle_eio_disconnect(reason)
+        self.failed_namespaces.extend(unanswered)
+        self._connect_event.set()
+
+
 async def raw_connect(
     url: str, namespace: str, auth: Any, refusals: Inbox | None = None
 ) -> socketio.AsyncClient:
-    """A plain python-socketio client: sends ``auth`` unchecked; refusals go to ``refusals``."""
-    raw = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+    """A :class:`RawClient`: sends ``auth`` unchecked; refusals go to ``refusals``."""
+    raw = RawClient(reconnection=False, handle_sigint=False)
     if refusals is not None:
         raw.on("connect_error", refusals.put, namespace=f"/{namespace}")
     await raw.connect(url, namespaces=[f"/{namespace}"], auth=auth, wait_timeout=10)
