@@ -21,8 +21,9 @@ from pursocket._codec import MalformedPacket, PursocketPacket
 from pursocket._logging import LogLimiter
 from pursocket._tasks import InOrder, run
 from pursocket.protocol import RESERVED_EVENT_NAMES, NamespaceSpec
+from pursocket.reasons import DisconnectReason
 
-__all__ = ["AuthByNamespace", "ClientRoute", "SocketIOClient"]
+__all__ = ["AuthByNamespace", "ClientRoute", "ClosedWhileConnecting", "SocketIOClient"]
 
 
 @attrs.frozen
@@ -42,6 +43,21 @@ class AuthByNamespace(dict[str, Any]):
     """
 
 
+@attrs.frozen
+class ClosedWhileConnecting:
+    """The connection closed while ``connect`` waited for namespaces to be accepted."""
+
+    #: python-engineio's reason: ``TRANSPORT_ERROR`` when the transport closed under the
+    #: client (the server closed its websocket, or answered a long-polling request with
+    #: an error, as it does for a message over its size limit), ``SERVER_DISCONNECT``
+    #: when the server sent an Engine.IO CLOSE packet.
+    reason: DisconnectReason
+    #: The paths of the namespaces the server had neither accepted nor refused.
+    unanswered: tuple[str, ...]
+    #: The UTF-8 bytes of the CONNECT packet of each of them that carried auth.
+    auth_packet_bytes: Mapping[str, int]
+
+
 #: How long ``disconnect_after_flush`` lets queued packets leave before closing the transport.
 _FLUSH_TIMEOUT = 1.0
 
@@ -57,6 +73,9 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
     with one rate-limited log line.
     ``routes`` holds the namespaces declared so far; the client adds to it.
     """
+
+    #: python-socketio's option (set by its ``__init__``): reconnect after a transport error.
+    reconnection: bool
 
     def __init__(
         self,
@@ -77,6 +96,38 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         # (as the JS client does) and deliver it in order once that handler is done.
         self._pursocket_ready: set[str] = set()
         self._pursocket_early: dict[str, list[PursocketPacket]] = {}
+        # Set while connect() runs (a reconnection's included).
+        self._pursocket_connecting = False
+        # The UTF-8 bytes of each CONNECT packet with auth that this connect() sent.
+        self._pursocket_auth_bytes: dict[str, int] = {}
+        self._pursocket_closed: ClosedWhileConnecting | None = None
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        """python-socketio's ``connect``, ended as soon as the connection closes under it.
+
+        python-socketio's waits for each namespace's CONNECT or CONNECT_ERROR packet
+        until its ``wait_timeout``, even once the server has closed the connection (as
+        it does for a CONNECT packet over its message size limit). Here a namespace
+        still unanswered when the server closes the connection counts as failed at
+        once: ``connect`` raises ``socketio.exceptions.ConnectionError`` ("One or more
+        namespaces failed to connect"), :meth:`closed_while_connecting` says how, and
+        no reconnection starts. A ``disconnect()`` this client makes itself does not
+        end the wait (python-socketio's ``connect`` makes one once it has given up).
+        """
+        self._pursocket_closed = None
+        self._pursocket_auth_bytes.clear()
+        self._pursocket_connecting = True
+        try:
+            await super().connect(*args, **kwargs)
+        finally:
+            self._pursocket_connecting = False
+
+    def closed_while_connecting(self) -> ClosedWhileConnecting | None:
+        """How the server closed the connection before the last :meth:`connect` got every answer.
+
+        ``None`` if it did not.
+        """
+        return self._pursocket_closed
 
     def refusal(self, path: str) -> tuple[str, Any] | None:
         """The server's (message, data) if it refused ``path`` since :meth:`forget_refusals`."""
@@ -119,9 +170,16 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
 
     async def _send_packet(self, pkt: packet.Packet) -> None:
         # python-socketio puts one auth in every namespace's CONNECT packet (``{}`` for
-        # none); each namespace sends its own, and nothing when it has none.
-        if pkt.packet_type == packet.CONNECT and isinstance(self.connection_auth, AuthByNamespace):
-            pkt.data = self.connection_auth.get(pkt.namespace or "/")
+        # none); each namespace sends its own, and nothing when it has none. The size of
+        # one with auth is kept for connect()'s error, should the server close on it.
+        if pkt.packet_type == packet.CONNECT:
+            path = pkt.namespace or "/"
+            if isinstance(self.connection_auth, AuthByNamespace):
+                pkt.data = self.connection_auth.get(path)
+            if pkt.data is not None and self._pursocket_connecting:
+                self._pursocket_auth_bytes[path] = len(
+                    pkt.encode().encode("utf-8", "surrogatepass")
+                )
         await super()._send_packet(pkt)
 
     async def _handle_connect(self, namespace: str | None, data: Any) -> None:
@@ -148,7 +206,41 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
     async def _handle_eio_disconnect(self, reason: Any = None) -> None:
         self._pursocket_ready.clear()
         self._pursocket_early.clear()
-        await super()._handle_eio_disconnect(reason)
+        closed = self._pursocket_closed_early(reason) if self._pursocket_connecting else None
+        if closed is None:
+            await super()._handle_eio_disconnect(reason)
+            return
+        self._pursocket_closed = closed
+        # The connect() this fails raises, and no reconnection follows it: python-socketio
+        # would start one after a transport error (a running reconnection goes on retrying).
+        reconnection = self.reconnection
+        self.reconnection = False
+        try:
+            await super()._handle_eio_disconnect(reason)
+        finally:
+            self.reconnection = reconnection
+        # connect() waits on this event until every namespace is connected or failed.
+        self.failed_namespaces.extend(closed.unanswered)
+        self._connect_event.set()
+
+    def _pursocket_closed_early(self, reason: Any) -> ClosedWhileConnecting | None:
+        """The namespaces the server left unanswered by closing the connection, if any.
+
+        ``None`` for this client's own disconnect, which python-socketio's ``connect``
+        makes once it has given up waiting.
+        """
+        why = DisconnectReason.from_socketio(reason)
+        unanswered = tuple(
+            path
+            for path in self.connection_namespaces
+            if path not in self.namespaces and path not in self.failed_namespaces
+        )
+        if why is DisconnectReason.CLIENT_DISCONNECT or not unanswered:
+            return None
+        sizes = self._pursocket_auth_bytes
+        return ClosedWhileConnecting(
+            why, unanswered, {path: sizes[path] for path in unanswered if path in sizes}
+        )
 
     def _pursocket_forget(self, path: str) -> None:
         self._pursocket_ready.discard(path)

@@ -14,7 +14,12 @@ from pursocket._codec import PursocketPacket, packet_class, refuse_serializer
 from pursocket._invoke import invoke
 from pursocket._logging import LogLimiter, logger
 from pursocket._namespace import NamespaceBase
-from pursocket._sio_client import AuthByNamespace, ClientRoute, SocketIOClient
+from pursocket._sio_client import (
+    AuthByNamespace,
+    ClientRoute,
+    ClosedWhileConnecting,
+    SocketIOClient,
+)
 from pursocket._tasks import InOrder
 from pursocket._typing import CallHandlerDecorator, MsgHandlerDecorator
 from pursocket.errors import CallError, ConnectError, ProtocolError
@@ -131,8 +136,13 @@ class Client(Generic[ProtocolT]):
         every namespace that was given no auth of its own (nothing is sent for
         ``None``). Before anything is sent, each namespace's auth is checked against
         the auth its protocol declares: ``ProtocolError`` says which does not fit and
-        why. Raises :class:`~pursocket.ConnectError` (carrying the server's message
-        and data) if a namespace is refused or the server cannot be reached.
+        why. Raises :class:`~pursocket.ConnectError` if a namespace is refused (a
+        CONNECT_ERROR packet: the error carries the server's message and data), if the
+        server cannot be reached, if it closes the connection before answering every
+        namespace's CONNECT packet (raised as it closes: a server does so for a CONNECT
+        packet, auth included, over its message size limit, and the error then gives
+        the packet's size), or if it has not answered within ``wait_timeout``. A failed
+        ``connect`` leaves no reconnection running.
         """
         if not self._namespaces:
             raise ProtocolError(
@@ -173,10 +183,32 @@ class Client(Generic[ProtocolT]):
                 ) from None
             if isinstance(exc.__cause__, engineio.exceptions.ConnectionError):
                 raise ConnectError(f"Could not connect to {url}: {exc}") from None
+            closed = self.sio.closed_while_connecting()
+            if closed is not None:
+                raise ConnectError(f"Could not connect to {url}: {self._closed(closed)}") from None
             raise ConnectError(
                 f"Could not connect to {url}: the server did not accept namespace {unanswered} "
                 f"within {wait_timeout:g} s (pass a larger wait_timeout for slow connect handlers)"
             ) from None
+
+    def _closed(self, closed: ClosedWhileConnecting) -> str:
+        """Why ``connect`` failed when the server closed the connection before answering."""
+        names = {ns.path: ns.name for ns in self._namespaces.values()}
+        unanswered = ", ".join(f'"{names[path]}"' for path in closed.unanswered)
+        message = (
+            f"the server closed the connection ({closed.reason.value}) before it accepted "
+            f"namespace {unanswered}"
+        )
+        if closed.reason is not DisconnectReason.TRANSPORT_ERROR or not closed.auth_packet_bytes:
+            return message
+        # A server closes the transport of a client that sends a message over its limit.
+        path, size = max(closed.auth_packet_bytes.items(), key=lambda item: item[1])
+        return (
+            f'{message}: if the auth of namespace "{names[path]}" (a CONNECT packet of {size} '
+            "bytes) is more than the server accepts in one message "
+            "(Server(max_http_buffer_size=...), 1,000,000 bytes by default), send a smaller "
+            "auth or raise that limit"
+        )
 
     def _checked_auth(self, spec: NamespaceSpec, shared: Any) -> Any:
         own = self._auth.get(spec.name, _NO_AUTH)

@@ -6,6 +6,7 @@ hostile peer would) and the official JS client connect over real sockets.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import re
@@ -226,6 +227,37 @@ async def test_oversized_auth_never_reaches_the_server_handlers(
     assert seen.items == []
     assert server.namespace("lobby").connections() == ()
     assert sids_left(server, "/lobby") == []
+
+
+@pytest.mark.parametrize("transports", [None, ["websocket"], ["polling"]])
+async def test_an_auth_over_the_message_limit_fails_connect_when_the_server_closes(
+    pursocket_serve: ServeFixture, transports: list[str] | None
+) -> None:
+    # The server closes the connection on the CONNECT packet over max_http_buffer_size
+    # (a websocket close 1009, or an HTTP error answering the long-polling POST) without
+    # answering it: connect raises as soon as the connection closes, not after its
+    # wait_timeout, and the client (reconnection on, as by default) does not retry.
+    server, seen = auth_server(max_http_buffer_size=1_000)
+    url = await pursocket_serve(server)
+    client = Client(AuthProtocol)
+    client.namespace("lobby", auth={"token": "x" * 5_000})
+    client.namespace("public")
+    with pytest.raises(ConnectError) as closed:
+        await asyncio.wait_for(client.connect(url, transports=transports, wait_timeout=10), 3)
+    # The CONNECT packet 0/lobby,{"token":"xx...x"}: 8 + 10 + 5000 + 2 bytes.
+    assert closed.value.message == (
+        f"Could not connect to {url}: the server closed the connection (transport error) "
+        'before it accepted namespace "lobby", "public": if the auth of namespace "lobby" '
+        "(a CONNECT packet of 5020 bytes) is more than the server accepts in one message "
+        "(Server(max_http_buffer_size=...), 1,000,000 bytes by default), send a smaller "
+        "auth or raise that limit"
+    )
+    assert closed.value.data is None
+    assert not client.connected
+    assert client.sio._reconnect_task is None
+    assert seen.items == []
+    assert server.namespace("lobby").connections() == ()
+    assert server.namespace("public").connections() == ()
 
 
 @pytest.mark.parametrize(

@@ -258,6 +258,34 @@ async def test_connect_waits_for_a_slow_connect_handler(pursocket_serve: ServeFi
     assert len(attempts.items) == 2
 
 
+async def test_connect_fails_as_soon_as_the_server_closes_the_connection(
+    pursocket_serve: ServeFixture,
+) -> None:
+    # The server ends the Engine.IO session (a CLOSE packet) while its connect handler
+    # runs: connect raises then, not after its wait_timeout, and nothing reconnects.
+    server = Server(AppProtocol)
+    closing = Inbox()
+
+    @server.namespace("lobby").on_connect
+    async def connected(conn: LobbyConn) -> None:
+        eio_sid = server.sio.manager.eio_sid_from_sid(conn.sid, "/lobby")
+        closing.put(eio_sid)
+        await server.sio.eio.disconnect(eio_sid)
+
+    url = await pursocket_serve(server)
+    client = Client(AppProtocol)
+    client.namespace("lobby")
+    with pytest.raises(ConnectError) as closed:
+        await asyncio.wait_for(client.connect(url, wait_timeout=10), 3)
+    assert closed.value.message == (
+        f"Could not connect to {url}: the server closed the connection (server disconnect) "
+        'before it accepted namespace "lobby"'
+    )
+    assert len(closing.items) == 1
+    assert not client.connected
+    assert client.sio._reconnect_task is None
+
+
 async def test_connect_to_nothing_is_a_connect_error() -> None:
     client = Client(AppProtocol, reconnection=False)
     client.namespace("lobby")

@@ -246,6 +246,40 @@ def test_the_client_keeps_the_state_pursocket_reads() -> None:
     )
 
 
+def test_the_client_connect_waits_on_what_pursocket_ends_it_with() -> None:
+    # SocketIOClient._handle_eio_disconnect ends a connect() whose connection the server
+    # closed before every namespace answered: it adds each unanswered namespace of
+    # connection_namespaces to failed_namespaces and sets _connect_event, which connect()
+    # waits on until every namespace is connected or failed. It turns reconnection off
+    # for python-socketio's _handle_eio_disconnect, which would start reconnecting.
+    sio = socketio.AsyncClient()
+    check_attributes(
+        SOCKETIO,
+        "AsyncClient",
+        sio,
+        {"connection_namespaces": list, "failed_namespaces": list, "reconnection": bool},
+    )
+    assert hasattr(sio, "_connect_event"), review_message(
+        SOCKETIO, "AsyncClient._connect_event", "use", "an instance no longer has it"
+    )
+    connect = inspect.getsource(socketio.AsyncClient.connect)
+    for line in (
+        "self._connect_event = self.eio.create_event()",
+        "await asyncio.wait_for(self._connect_event.wait(),",
+        "if len(self.namespaces) + len(self.failed_namespaces) == \\",
+    ):
+        assert line in connect, review_message(
+            SOCKETIO, "AsyncClient.connect", "use", f"its wait no longer has `{line}`"
+        )
+    disconnect = inspect.getsource(socketio.AsyncClient._handle_eio_disconnect)
+    assert "will_reconnect = self.reconnection and " in disconnect, review_message(
+        SOCKETIO,
+        "AsyncClient._handle_eio_disconnect",
+        "override",
+        "it no longer reads self.reconnection to reconnect",
+    )
+
+
 async def test_an_engineio_socket_keeps_the_state_pursocket_reads() -> None:
     server = engineio.AsyncServer(async_mode="asgi")
     socket = async_socket.AsyncSocket(server, "sid")
