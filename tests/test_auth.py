@@ -1,7 +1,7 @@
 """Connection auth, per-connection state and connect guards, on real servers.
 
-Python clients (pursocket's, and a plain python-socketio client that sends what a
-hostile peer would) and the official JS client connect over real sockets.
+Python clients (pursocket's, and its bare Socket.IO client sending an auth unchecked,
+as a hostile peer would) and the official JS client connect over real sockets.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from pursocket import (
     Server,
     StateNotSet,
 )
+from pursocket._logging import LogLimiter
+from pursocket._sio_client import SocketIOClient
 from pursocket.testing import ServeFixture
 from tests.auth_app import AuthProtocol, GameConn, LobbyConn, PublicConn, User
 from tests.conftest import Inbox
@@ -99,34 +101,19 @@ async def test_the_auth_is_validated_and_the_state_is_in_every_handler(
     )
 
 
-class RawClient(socketio.AsyncClient):  # type: ignore[misc]
-    """A plain python-socketio client whose ``connect`` ends when the server closes the transport.
-
-    python-socketio's ``connect`` waits for each namespace's CONNECT or CONNECT_ERROR
-    until its ``wait_timeout``, even once the server has closed the Engine.IO connection
-    (as it does for a packet over ``max_http_buffer_size``): here a namespace still
-    unanswered when the connection drops counts as failed, so ``connect`` raises
-    ``ConnectionError`` at once. This overrides python-socketio's private
-    ``_handle_eio_disconnect`` and sets its private ``_connect_event``: should they
-    change, ``connect`` waits out ``wait_timeout`` again and raises the same error.
-    """
-
-    async def _handle_eio_disconnect(self, reason: Any) -> None:
-        unanswered = [
-            path
-            for path in self.connection_namespaces
-            if path not in self.namespaces and path not in self.failed_namespaces
-        ]
-        await super()._handle_eio_disconnect(reason)
-        self.failed_namespaces.extend(unanswered)
-        self._connect_event.set()
-
-
 async def raw_connect(
     url: str, namespace: str, auth: Any, refusals: Inbox | None = None
-) -> socketio.AsyncClient:
-    """A :class:`RawClient`: sends ``auth`` unchecked; refusals go to ``refusals``."""
-    raw = RawClient(reconnection=False, handle_sigint=False)
+) -> SocketIOClient:
+    """pursocket's bare Socket.IO client (``Client.sio``'s class), sending ``auth`` unchecked.
+
+    No ``Client`` checks the auth first: it goes in the CONNECT packet as given (``{}``
+    for a falsy one), as from a hostile peer. ``connect`` raises python-socketio's
+    ``ConnectionError`` when the server refuses (the refusal goes to ``refusals``) or
+    closes the connection instead of answering (at once, not after ``wait_timeout``).
+    """
+    raw = SocketIOClient(
+        routes={}, log=LogLimiter(), in_order=None, reconnection=False, handle_sigint=False
+    )
     if refusals is not None:
         raw.on("connect_error", refusals.put, namespace=f"/{namespace}")
     await raw.connect(url, namespaces=[f"/{namespace}"], auth=auth, wait_timeout=10)
