@@ -164,12 +164,16 @@ class _Module:
             "# not judge the module (pursocket's tests check what it writes): unjudged, it\n"
             "# skips comparing every pair of overloads, a quarter of its time on a big protocol.\n"
             "# mypy: ignore-errors\n"
-            "# pyright: reportIncompatibleMethodOverride=false\n",
+            "# pyright: reportIncompatibleMethodOverride=false, reportNoOverloadImplementation=false\n",
             self._imports(),
             "__all__ = [\n" + "".join(f'    "{name}",\n' for name in exported) + "]\n",
             "if TYPE_CHECKING:\n"
             # The classes' bases name the TypeVars, so they come first.
-            + _indent("\n\n".join([_TYPEVARS, *self.registrars.values(), *connections, *handles]))
+            + _indent(
+                "\n\n".join(
+                    [_TYPEVARS, self._bases(), *self.registrars.values(), *connections, *handles]
+                )
+            )
             + "else:\n"
             + _indent(self._runtime_aliases()),
             server,
@@ -303,6 +307,27 @@ class _Module:
 
     # -- typed classes ---------------------------------------------------------------
 
+    def _bases(self) -> str:
+        """pursocket's four handle classes bound to the protocol, generic in the namespace:
+        the bases of the typed classes.
+
+        mypy walks every type in a class's bases when it defines the class, and the
+        protocol's type holds every namespace's every event: named once here rather
+        than in each typed class's bases, it is walked four times, not four times per
+        namespace.
+        """
+        bound = [
+            ("_Connection", "Connection", "_NamespaceT, _StateT"),
+            ("_ServerNamespace", "ServerNamespace", "_NamespaceT, _StateT"),
+            ("_ClientNamespace", "ClientNamespace", "_NamespaceT"),
+            ("_RecordingClient", "recording.RecordingClient", "_NamespaceT"),
+        ]
+        return "\n\n".join(
+            f"class {name}(pursocket.{base}[{self.protocol}, {parameters}]):\n"
+            f'    """pursocket\'s ``{base.split(".")[-1]}`` of protocol {self.model.name}."""\n'
+            for name, base, parameters in bound
+        )
+
     def _registrar(self, kind: EventKind, *, server: bool) -> str:
         """The name of the generic protocol an ``on``/``on_call`` overload returns, written
         into the module the first time it is named."""
@@ -319,7 +344,6 @@ class _Module:
         self.typing_names.add("ClassVar")
         marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
         ns_literal = f"Literal[{_literal(spec.name)}]"
-        protocol = self.protocol
         where = f'namespace "{spec.name}" ({spec.path})'
         c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
         conn = names.connection
@@ -362,7 +386,7 @@ class _Module:
         )
         connection = _class(
             conn,
-            f"pursocket.Connection[{protocol}, {ns_literal}, _StateT]",
+            f"_Connection[{ns_literal}, _StateT]",
             f"One client's connection to {where}, as the server sees it.",
             [marker, *connection_methods],
         )
@@ -392,7 +416,7 @@ class _Module:
         ]
         server_namespace = _class(
             names.server_namespace,
-            f"pursocket.ServerNamespace[{protocol}, {ns_literal}, _StateT]",
+            f"_ServerNamespace[{ns_literal}, _StateT]",
             f"The server's side of {where}.",
             [marker, *server_methods],
         )
@@ -409,7 +433,7 @@ class _Module:
         ]
         client_namespace = _class(
             names.client_namespace,
-            f"pursocket.ClientNamespace[{protocol}, {ns_literal}]",
+            f"_ClientNamespace[{ns_literal}]",
             f"The client's side of {where}.",
             [marker, *client_methods],
         )
@@ -443,21 +467,14 @@ class _Module:
                 "list[object]",
                 "Every ``event`` Msg the server has sent so far, in arrival order.",
             ),
-            *self._readers(
-                "async def nothing_more",
-                s2c,
-                waits,
-                "None",
-                "None",
-                "Assert, by a round trip through the server, that no more ``event`` arrived.",
-            ),
+            self._nothing_more(s2c, waits),
             *self._answers(s2c),
             *self._registrars(s2c, EventKind.CALL, None),
         ]
         self.typing_names.add("ClassVar")
         return _class(
             names.test_client,
-            f"pursocket.recording.RecordingClient[{self.protocol}, Literal[{_literal(spec.name)}]]",
+            f"_RecordingClient[Literal[{_literal(spec.name)}]]",
             f'A recording test client of namespace "{spec.name}" ({spec.path}), '
             f"from :func:`connect`.",
             [f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n", *methods],
@@ -466,11 +483,12 @@ class _Module:
     def _events(self, events: Mapping[str, EventSpec], kind: EventKind) -> list[EventSpec]:
         return [spec for spec in events.values() if spec.kind is kind]
 
-    def _overloads(self, signatures: list[str], fallback: str, implementation: str) -> list[str]:
+    def _overloads(self, signatures: list[str], fallback: str, doc: str) -> list[str]:
         """One method per signature: overloaded when several, ``fallback`` when none.
 
-        pyright wants an implementation after the overloads even in a block only
-        checkers read: ``implementation`` is pursocket's own permissive signature.
+        The overloads have no implementation: only type checkers read them, and every
+        item costs each checker time on every run. The first item carries ``doc``, the
+        method's docstring; the others are one line each.
         """
         if not signatures:
             self.typing_names.add("Never")
@@ -478,10 +496,10 @@ class _Module:
         if len(signatures) == 1:
             return signatures
         self.typing_names.add("overload")
-        # The items on one line each, the docstring on the implementation: a third
-        # fewer lines for every checker to read.
-        items = "".join(f"@overload\n{signature.splitlines()[0]} ...\n" for signature in signatures)
-        return [items + implementation]
+        first, *rest = (signature.splitlines()[0] for signature in signatures)
+        items = f'@overload\n{first}\n    """{doc}"""\n'
+        items += "".join(f"@overload\n{line} ...\n" for line in rest)
+        return [items]
 
     def _senders(
         self,
@@ -504,12 +522,7 @@ class _Module:
             f'    """No event can be sent this way: the protocol declares none."""\n'
             f"    ...\n"
         )
-        implementation = (
-            f"async def {method}(self, {leading}event: str, payload: Any) -> None:\n"
-            f'    """{doc}"""\n'
-            f"    ...\n"
-        )
-        return self._overloads(signatures, fallback, implementation)
+        return self._overloads(signatures, fallback, doc)
 
     def _callers(self, events: Mapping[str, EventSpec], timeout: str, doc: str) -> list[str]:
         signatures = [
@@ -527,13 +540,7 @@ class _Module:
             f'    """No Call can be made this way: the protocol declares none."""\n'
             f"    ...\n"
         )
-        implementation = (
-            f"async def call(self, event: str, payload: Any, *, timeout: float = {timeout}) "
-            f"-> Any:\n"
-            f'    """{doc}"""\n'
-            f"    ...\n"
-        )
-        return self._overloads(signatures, fallback, implementation)
+        return self._overloads(signatures, fallback, doc)
 
     def _readers(
         self,
@@ -557,12 +564,21 @@ class _Module:
             f'    """No Msg can arrive this way: the protocol declares none."""\n'
             f"    ...\n"
         )
-        implementation = (
-            f"{method}(self, event: str{trailing}) -> {returns.format(payload='Any')}:\n"
-            f'    """{doc}"""\n'
-            f"    ...\n"
-        )
-        return self._overloads(signatures, fallback, implementation)
+        return self._overloads(signatures, fallback, doc)
+
+    def _nothing_more(self, events: Mapping[str, EventSpec], waits: str) -> str:
+        """A test client's ``nothing_more``: one signature taking any s2c Msg, since its
+        result does not depend on the event (one item for a checker to read, not one per
+        event)."""
+        doc = "Assert, by a round trip through the server, that no more ``event`` arrived."
+        names = [_literal(spec.name) for spec in self._events(events, EventKind.MSG)]
+        if not names:
+            self.typing_names.add("Never")
+            event = "Never"
+            doc = "No Msg can arrive this way: the protocol declares none."
+        else:
+            event = f"Literal[{', '.join(names)}]"
+        return f'async def nothing_more(self, event: {event}{waits}) -> None:\n    """{doc}"""\n    ...\n'
 
     def _answers(self, events: Mapping[str, EventSpec]) -> list[str]:
         """A test client's ``answer``: a canned response to each s2c Call."""
@@ -579,10 +595,7 @@ class _Module:
             '    """No Call can arrive this way: the protocol declares none."""\n'
             "    ...\n"
         )
-        implementation = (
-            f'def answer(self, event: str, response: Any) -> None:\n    """{doc}"""\n    ...\n'
-        )
-        return self._overloads(signatures, fallback, implementation)
+        return self._overloads(signatures, fallback, doc)
 
     def _registrars(
         self, events: Mapping[str, EventSpec], kind: EventKind, connection: str | None
@@ -615,12 +628,8 @@ class _Module:
             f'    """No event can be handled this way: the protocol declares none."""\n'
             f"    ...\n"
         )
-        implementation = (
-            f"def {method}(self, event: str) -> Callable[[Any], Any]:\n"
-            f'    """Decorator: registers the handler of ``event`` and returns it unchanged."""\n'
-            f"    ...\n"
-        )
-        return self._overloads(signatures, fallback, implementation)
+        doc = "Decorator: registers the handler of ``event`` and returns it unchanged."
+        return self._overloads(signatures, fallback, doc)
 
     def _lifecycle(self, connection: str | None) -> list[str]:
         """``on_connect``, ``on_disconnect``, ``on_invalid``; on the server, the connect
@@ -629,16 +638,16 @@ class _Module:
         leading = [connection] if connection else []
         methods = []
         if connection is not None:
-            self.typing_names.add("overload")
             handler = f"Callable[[{connection}], Awaitable[_StateT]]"
             plain = f"Callable[[{connection}], _StateT]"
-            methods.append(
-                f"@overload\ndef on_connect(self, handler: {handler}) -> {handler}: ...\n"
-                f"@overload\ndef on_connect(self, handler: {plain}) -> {plain}: ...\n"
-                "def on_connect(self, handler: Any) -> Any:\n"
-                '    """Register the handler run when a connection opens; it returns the '
-                'connection\'s state."""\n'
-                "    ...\n"
+            methods += self._overloads(
+                [
+                    f"def on_connect(self, handler: {handler}) -> {handler}:",
+                    f"def on_connect(self, handler: {plain}) -> {plain}:",
+                ],
+                "",
+                "Register the handler run when a connection opens; it returns the "
+                "connection's state.",
             )
         else:
             methods.append(
@@ -699,12 +708,6 @@ class _Module:
             f"``pursocket.testing.connect({self.model.name}, url, namespace, ...)``: "
             f"a recording test client of ``namespace``."
         )
-        implementation = (
-            f"def connect(url: str, namespace: str, *, auth: Any = ..., {options}) "
-            f"-> AbstractAsyncContextManager[Any]:\n"
-            f'    """{doc}"""\n'
-            f"    ...\n"
-        )
         runtime = (
             "def connect(url: str, namespace: str, **options: Any) -> Any:\n"
             f'    """{doc}"""\n'
@@ -712,7 +715,7 @@ class _Module:
             "\n"
             f"    return connect_test_client({self.protocol}, url, namespace, **options)\n"
         )
-        typed = "\n".join(self._overloads(signatures, "", implementation))
+        typed = "\n".join(self._overloads(signatures, "", doc))
         return f"if TYPE_CHECKING:\n\n{_indent(typed)}else:\n\n{_indent(runtime)}"
 
     # -- Server and Client -----------------------------------------------------------
@@ -735,15 +738,11 @@ class _Module:
                     f"{start}) -> {names.server_namespace}:\n{doc}",
                     f"{start}, *, state: type[_StateT]) -> {names.server_namespace}[_StateT]:\n{doc}",
                 ]
-        keyword = "auth: Any" if client else "state: type[Any] | None"
-        implementation = (
-            f"def namespace(self, name: str, *, {keyword} = ...) -> Any:\n"
-            '    """The handle of the namespace ``name``."""\n'
-            "    ...\n"
-        )
         marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
         return "if TYPE_CHECKING:\n" + _indent(
-            "\n".join([marker, *self._overloads(signatures, "", implementation)])
+            "\n".join(
+                [marker, *self._overloads(signatures, "", "The handle of the namespace ``name``.")]
+            )
         )
 
     def _declared_auth(self, namespace: str) -> str:
@@ -804,10 +803,11 @@ class _Module:
         )
 
 
-#: The TypeVars of the typed classes: ``_StateT`` is the server classes' parameter, the
-#: others are the handler registrars'.
+#: The TypeVars of the typed classes: ``_StateT`` is the server classes' parameter,
+#: ``_NamespaceT`` their bases', the others are the handler registrars'.
 _TYPEVARS = (
     '_StateT = TypeVar("_StateT", default=None)\n'
+    '_NamespaceT = TypeVar("_NamespaceT")\n'
     '_ConnectionT = TypeVar("_ConnectionT")\n'
     '_PayloadT = TypeVar("_PayloadT")\n'
     '_ResponseT = TypeVar("_ResponseT")\n'
@@ -833,9 +833,8 @@ def _registrar_source(name: str, kind: EventKind, *, server: bool) -> str:
         awaiting = f"Callable[[{arguments}], Awaitable[_ResponseT]]"
         answering = f"Callable[[{arguments}], _ResponseT]"
         body = (
-            f"@overload\ndef __call__(self, handler: {awaiting}, /) -> {awaiting}: ...\n"
+            f"@overload\ndef __call__(self, handler: {awaiting}, /) -> {awaiting}:\n{doc}"
             f"@overload\ndef __call__(self, handler: {answering}, /) -> {answering}: ...\n"
-            f"def __call__(self, handler: Any, /) -> Any:\n{doc}    ...\n"
         )
     summary = (
         f"What a {side} ``{'on' if kind is EventKind.MSG else 'on_call'}(event)`` returns: "
@@ -853,6 +852,11 @@ def _lifecycle_method(method: str, parameters: list[str], doc: str) -> str:
 _TYPING_NAMES = frozenset(
     {
         "_StateT",
+        "_NamespaceT",
+        "_Connection",
+        "_ServerNamespace",
+        "_ClientNamespace",
+        "_RecordingClient",
         "_ConnectionT",
         "_PayloadT",
         "_ResponseT",

@@ -9,7 +9,7 @@ At run time every name here is an ordinary pursocket object.
 # not judge the module (pursocket's tests check what it writes): unjudged, it
 # skips comparing every pair of overloads, a quarter of its time on a big protocol.
 # mypy: ignore-errors
-# pyright: reportIncompatibleMethodOverride=false
+# pyright: reportIncompatibleMethodOverride=false, reportNoOverloadImplementation=false
 
 
 from __future__ import annotations
@@ -53,10 +53,27 @@ __all__ = [
 
 if TYPE_CHECKING:
     _StateT = TypeVar("_StateT", default=None)
+    _NamespaceT = TypeVar("_NamespaceT")
     _ConnectionT = TypeVar("_ConnectionT")
     _PayloadT = TypeVar("_PayloadT")
     _ResponseT = TypeVar("_ResponseT")
     _ResultT = TypeVar("_ResultT")
+
+
+    class _Connection(pursocket.Connection[ApiProtocol, _NamespaceT, _StateT]):
+        """pursocket's ``Connection`` of protocol ApiProtocol."""
+
+
+    class _ServerNamespace(pursocket.ServerNamespace[ApiProtocol, _NamespaceT, _StateT]):
+        """pursocket's ``ServerNamespace`` of protocol ApiProtocol."""
+
+
+    class _ClientNamespace(pursocket.ClientNamespace[ApiProtocol, _NamespaceT]):
+        """pursocket's ``ClientNamespace`` of protocol ApiProtocol."""
+
+
+    class _RecordingClient(pursocket.recording.RecordingClient[ApiProtocol, _NamespaceT]):
+        """pursocket's ``RecordingClient`` of protocol ApiProtocol."""
 
 
     class _ServerMsgRegistrar(Protocol[_ConnectionT, _PayloadT]):
@@ -71,12 +88,10 @@ if TYPE_CHECKING:
         """What a server ``on_call(event)`` returns: the decorator of the event's handler."""
 
         @overload
-        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]]: ...
+        def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_ConnectionT, _PayloadT], Awaitable[_ResponseT]]:
+            """Register ``handler``; it is returned unchanged."""
         @overload
         def __call__(self, handler: Callable[[_ConnectionT, _PayloadT], _ResponseT], /) -> Callable[[_ConnectionT, _PayloadT], _ResponseT]: ...
-        def __call__(self, handler: Any, /) -> Any:
-            """Register ``handler``; it is returned unchanged."""
-            ...
 
 
     class _ClientMsgRegistrar(Protocol[_PayloadT]):
@@ -91,15 +106,13 @@ if TYPE_CHECKING:
         """What a client ``on_call(event)`` returns: the decorator of the event's handler."""
 
         @overload
-        def __call__(self, handler: Callable[[_PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_PayloadT], Awaitable[_ResponseT]]: ...
+        def __call__(self, handler: Callable[[_PayloadT], Awaitable[_ResponseT]], /) -> Callable[[_PayloadT], Awaitable[_ResponseT]]:
+            """Register ``handler``; it is returned unchanged."""
         @overload
         def __call__(self, handler: Callable[[_PayloadT], _ResponseT], /) -> Callable[[_PayloadT], _ResponseT]: ...
-        def __call__(self, handler: Any, /) -> Any:
-            """Register ``handler``; it is returned unchanged."""
-            ...
 
 
-    class LobbyConnection(pursocket.Connection[ApiProtocol, Literal["lobby"], _StateT]):
+    class LobbyConnection(_Connection[Literal["lobby"], _StateT]):
         """One client's connection to namespace "lobby" (/lobby), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -126,7 +139,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class GameRoomConnection(pursocket.Connection[ApiProtocol, Literal["game-room"], _StateT]):
+    class GameRoomConnection(_Connection[Literal["game-room"], _StateT]):
         """One client's connection to namespace "game-room" (/game-room), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -137,35 +150,29 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def emit(self, event: Literal["hit"], payload: Point) -> None: ...
+        async def emit(self, event: Literal["hit"], payload: Point) -> None:
+            """Send the s2c Msg ``event`` to this client."""
         @overload
         async def emit(self, event: Literal["over"], payload: None) -> None: ...
-        async def emit(self, event: str, payload: Any) -> None:
-            """Send the s2c Msg ``event`` to this client."""
-            ...
 
         async def call(self, event: Never, payload: object, *, timeout: float = 5.0) -> object:
             """No Call can be made this way: the protocol declares none."""
             ...
 
         @overload
-        async def broadcast_except_sender(self, event: Literal["hit"], payload: Point) -> None: ...
+        async def broadcast_except_sender(self, event: Literal["hit"], payload: Point) -> None:
+            """Send the s2c Msg ``event`` to every other client in the namespace."""
         @overload
         async def broadcast_except_sender(self, event: Literal["over"], payload: None) -> None: ...
-        async def broadcast_except_sender(self, event: str, payload: Any) -> None:
-            """Send the s2c Msg ``event`` to every other client in the namespace."""
-            ...
 
         @overload
-        async def broadcast_to_room_except_sender(self, room: str, event: Literal["hit"], payload: Point) -> None: ...
+        async def broadcast_to_room_except_sender(self, room: str, event: Literal["hit"], payload: Point) -> None:
+            """Send the s2c Msg ``event`` to the members of ``room`` but this client."""
         @overload
         async def broadcast_to_room_except_sender(self, room: str, event: Literal["over"], payload: None) -> None: ...
-        async def broadcast_to_room_except_sender(self, room: str, event: str, payload: Any) -> None:
-            """Send the s2c Msg ``event`` to the members of ``room`` but this client."""
-            ...
 
 
-    class RootConnection(pursocket.Connection[ApiProtocol, Literal["/"], _StateT]):
+    class RootConnection(_Connection[Literal["/"], _StateT]):
         """One client's connection to namespace "/" (/), as the server sees it."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -192,13 +199,14 @@ if TYPE_CHECKING:
             ...
 
 
-    class LobbyServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["lobby"], _StateT]):
+    class LobbyServerNamespace(_ServerNamespace[Literal["lobby"], _StateT]):
         """The server's side of namespace "lobby" (/lobby)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def on(self, event: Literal["chat"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], ChatMessage]: ...
+        def on(self, event: Literal["chat"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], ChatMessage]:
+            """Decorator: registers the handler of ``event`` and returns it unchanged."""
         @overload
         def on(self, event: Literal["text"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], str]: ...
         @overload
@@ -233,12 +241,10 @@ if TYPE_CHECKING:
         def on(self, event: Literal["state"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], JsonValue]: ...
         @overload
         def on(self, event: Literal["move"]) -> _ServerMsgRegistrar[LobbyConnection[_StateT], tuple[int, float]]: ...
-        def on(self, event: str) -> Callable[[Any], Any]:
-            """Decorator: registers the handler of ``event`` and returns it unchanged."""
-            ...
 
         @overload
-        def on_call(self, event: Literal["join"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], JoinRequest, JoinResult]: ...
+        def on_call(self, event: Literal["join"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], JoinRequest, JoinResult]:
+            """Decorator: registers the handler of ``event`` and returns it unchanged."""
         @overload
         def on_call(self, event: Literal["measure"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], Shape, Point]: ...
         @overload
@@ -247,17 +253,12 @@ if TYPE_CHECKING:
         def on_call(self, event: Literal["boxed"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], Box[int], Box[str]]: ...
         @overload
         def on_call(self, event: Literal["span"]) -> _ServerCallRegistrar[LobbyConnection[_StateT], tuple[float, ...], tuple[float, float]]: ...
-        def on_call(self, event: str) -> Callable[[Any], Any]:
-            """Decorator: registers the handler of ``event`` and returns it unchanged."""
-            ...
 
         @overload
-        def on_connect(self, handler: Callable[[LobbyConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[LobbyConnection[_StateT]], Awaitable[_StateT]]: ...
+        def on_connect(self, handler: Callable[[LobbyConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[LobbyConnection[_StateT]], Awaitable[_StateT]]:
+            """Register the handler run when a connection opens; it returns the connection's state."""
         @overload
         def on_connect(self, handler: Callable[[LobbyConnection[_StateT]], _StateT]) -> Callable[[LobbyConnection[_StateT]], _StateT]: ...
-        def on_connect(self, handler: Any) -> Any:
-            """Register the handler run when a connection opens; it returns the connection's state."""
-            ...
 
         def on_disconnect(self, handler: Callable[[LobbyConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[LobbyConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
@@ -280,7 +281,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class LobbyClientNamespace(pursocket.ClientNamespace[ApiProtocol, Literal["lobby"]]):
+    class LobbyClientNamespace(_ClientNamespace[Literal["lobby"]]):
         """The client's side of namespace "lobby" (/lobby)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -306,7 +307,8 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None: ...
+        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None:
+            """Send the c2s Msg ``event`` to the server."""
         @overload
         async def emit(self, event: Literal["text"], payload: str) -> None: ...
         @overload
@@ -341,12 +343,10 @@ if TYPE_CHECKING:
         async def emit(self, event: Literal["state"], payload: JsonValue) -> None: ...
         @overload
         async def emit(self, event: Literal["move"], payload: tuple[int, float]) -> None: ...
-        async def emit(self, event: str, payload: Any) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-            ...
 
         @overload
-        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult: ...
+        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult:
+            """Call the server; its validated response."""
         @overload
         async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = 5.0) -> Point: ...
         @overload
@@ -355,18 +355,16 @@ if TYPE_CHECKING:
         async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = 5.0) -> Box[str]: ...
         @overload
         async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = 5.0) -> tuple[float, float]: ...
-        async def call(self, event: str, payload: Any, *, timeout: float = 5.0) -> Any:
-            """Call the server; its validated response."""
-            ...
 
 
-    class LobbyTestClient(pursocket.recording.RecordingClient[ApiProtocol, Literal["lobby"]]):
+    class LobbyTestClient(_RecordingClient[Literal["lobby"]]):
         """A recording test client of namespace "lobby" (/lobby), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None: ...
+        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None:
+            """Send the c2s Msg ``event`` to the server."""
         @overload
         async def emit(self, event: Literal["text"], payload: str) -> None: ...
         @overload
@@ -401,12 +399,10 @@ if TYPE_CHECKING:
         async def emit(self, event: Literal["state"], payload: JsonValue) -> None: ...
         @overload
         async def emit(self, event: Literal["move"], payload: tuple[int, float]) -> None: ...
-        async def emit(self, event: str, payload: Any) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-            ...
 
         @overload
-        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult: ...
+        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult:
+            """Call the server; its validated response."""
         @overload
         async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = 5.0) -> Point: ...
         @overload
@@ -415,9 +411,6 @@ if TYPE_CHECKING:
         async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = 5.0) -> Box[str]: ...
         @overload
         async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = 5.0) -> tuple[float, float]: ...
-        async def call(self, event: str, payload: Any, *, timeout: float = 5.0) -> Any:
-            """Call the server; its validated response."""
-            ...
 
         async def next(self, event: Literal["userCount"], *, timeout: float = 5.0) -> UserCount:
             """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
@@ -440,7 +433,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class GameRoomServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["game-room"], _StateT]):
+    class GameRoomServerNamespace(_ServerNamespace[Literal["game-room"], _StateT]):
         """The server's side of namespace "game-room" (/game-room)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -454,12 +447,10 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        def on_connect(self, handler: Callable[[GameRoomConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[GameRoomConnection[_StateT]], Awaitable[_StateT]]: ...
+        def on_connect(self, handler: Callable[[GameRoomConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[GameRoomConnection[_StateT]], Awaitable[_StateT]]:
+            """Register the handler run when a connection opens; it returns the connection's state."""
         @overload
         def on_connect(self, handler: Callable[[GameRoomConnection[_StateT]], _StateT]) -> Callable[[GameRoomConnection[_StateT]], _StateT]: ...
-        def on_connect(self, handler: Any) -> Any:
-            """Register the handler run when a connection opens; it returns the connection's state."""
-            ...
 
         def on_disconnect(self, handler: Callable[[GameRoomConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[GameRoomConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
@@ -470,38 +461,32 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def broadcast(self, event: Literal["hit"], payload: Point) -> None: ...
+        async def broadcast(self, event: Literal["hit"], payload: Point) -> None:
+            """Send the s2c Msg ``event`` to every client in the namespace."""
         @overload
         async def broadcast(self, event: Literal["over"], payload: None) -> None: ...
-        async def broadcast(self, event: str, payload: Any) -> None:
-            """Send the s2c Msg ``event`` to every client in the namespace."""
-            ...
 
         @overload
-        async def broadcast_to_room(self, room: str, event: Literal["hit"], payload: Point) -> None: ...
+        async def broadcast_to_room(self, room: str, event: Literal["hit"], payload: Point) -> None:
+            """Send the s2c Msg ``event`` to every member of ``room``."""
         @overload
         async def broadcast_to_room(self, room: str, event: Literal["over"], payload: None) -> None: ...
-        async def broadcast_to_room(self, room: str, event: str, payload: Any) -> None:
-            """Send the s2c Msg ``event`` to every member of ``room``."""
-            ...
 
         def connections(self) -> tuple[GameRoomConnection[_StateT], ...]:
             """This process's open connections to the namespace, a snapshot."""
             ...
 
 
-    class GameRoomClientNamespace(pursocket.ClientNamespace[ApiProtocol, Literal["game-room"]]):
+    class GameRoomClientNamespace(_ClientNamespace[Literal["game-room"]]):
         """The client's side of namespace "game-room" (/game-room)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def on(self, event: Literal["hit"]) -> _ClientMsgRegistrar[Point]: ...
+        def on(self, event: Literal["hit"]) -> _ClientMsgRegistrar[Point]:
+            """Decorator: registers the handler of ``event`` and returns it unchanged."""
         @overload
         def on(self, event: Literal["over"]) -> _ClientMsgRegistrar[None]: ...
-        def on(self, event: str) -> Callable[[Any], Any]:
-            """Decorator: registers the handler of ``event`` and returns it unchanged."""
-            ...
 
         def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
             """No event can be handled this way: the protocol declares none."""
@@ -528,7 +513,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class GameRoomTestClient(pursocket.recording.RecordingClient[ApiProtocol, Literal["game-room"]]):
+    class GameRoomTestClient(_RecordingClient[Literal["game-room"]]):
         """A recording test client of namespace "game-room" (/game-room), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -542,26 +527,18 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        async def next(self, event: Literal["hit"], *, timeout: float = 5.0) -> Point: ...
+        async def next(self, event: Literal["hit"], *, timeout: float = 5.0) -> Point:
+            """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
         @overload
         async def next(self, event: Literal["over"], *, timeout: float = 5.0) -> None: ...
-        async def next(self, event: str, *, timeout: float = 5.0) -> Any:
-            """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
-            ...
 
         @overload
-        def received(self, event: Literal["hit"]) -> list[Point]: ...
+        def received(self, event: Literal["hit"]) -> list[Point]:
+            """Every ``event`` Msg the server has sent so far, in arrival order."""
         @overload
         def received(self, event: Literal["over"]) -> list[None]: ...
-        def received(self, event: str) -> list[Any]:
-            """Every ``event`` Msg the server has sent so far, in arrival order."""
-            ...
 
-        @overload
-        async def nothing_more(self, event: Literal["hit"], *, timeout: float = 5.0) -> None: ...
-        @overload
-        async def nothing_more(self, event: Literal["over"], *, timeout: float = 5.0) -> None: ...
-        async def nothing_more(self, event: str, *, timeout: float = 5.0) -> None:
+        async def nothing_more(self, event: Literal["hit", "over"], *, timeout: float = 5.0) -> None:
             """Assert, by a round trip through the server, that no more ``event`` arrived."""
             ...
 
@@ -574,7 +551,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootServerNamespace(pursocket.ServerNamespace[ApiProtocol, Literal["/"], _StateT]):
+    class RootServerNamespace(_ServerNamespace[Literal["/"], _StateT]):
         """The server's side of namespace "/" (/)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -588,12 +565,10 @@ if TYPE_CHECKING:
             ...
 
         @overload
-        def on_connect(self, handler: Callable[[RootConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[RootConnection[_StateT]], Awaitable[_StateT]]: ...
+        def on_connect(self, handler: Callable[[RootConnection[_StateT]], Awaitable[_StateT]]) -> Callable[[RootConnection[_StateT]], Awaitable[_StateT]]:
+            """Register the handler run when a connection opens; it returns the connection's state."""
         @overload
         def on_connect(self, handler: Callable[[RootConnection[_StateT]], _StateT]) -> Callable[[RootConnection[_StateT]], _StateT]: ...
-        def on_connect(self, handler: Any) -> Any:
-            """Register the handler run when a connection opens; it returns the connection's state."""
-            ...
 
         def on_disconnect(self, handler: Callable[[RootConnection[_StateT], DisconnectReason], _ResultT]) -> Callable[[RootConnection[_StateT], DisconnectReason], _ResultT]:
             """Register the handler run when it ends."""
@@ -616,7 +591,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootClientNamespace(pursocket.ClientNamespace[ApiProtocol, Literal["/"]]):
+    class RootClientNamespace(_ClientNamespace[Literal["/"]]):
         """The client's side of namespace "/" (/)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -650,7 +625,7 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootTestClient(pursocket.recording.RecordingClient[ApiProtocol, Literal["/"]]):
+    class RootTestClient(_RecordingClient[Literal["/"]]):
         """A recording test client of namespace "/" (/), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -725,7 +700,8 @@ class Server(pursocket.Server[ApiProtocol]):
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def namespace(self, name: Literal["lobby"]) -> LobbyServerNamespace: ...
+        def namespace(self, name: Literal["lobby"]) -> LobbyServerNamespace:
+            """The handle of the namespace ``name``."""
         @overload
         def namespace(self, name: Literal["lobby"], *, state: type[_StateT]) -> LobbyServerNamespace[_StateT]: ...
         @overload
@@ -736,9 +712,6 @@ class Server(pursocket.Server[ApiProtocol]):
         def namespace(self, name: Literal["/"]) -> RootServerNamespace: ...
         @overload
         def namespace(self, name: Literal["/"], *, state: type[_StateT]) -> RootServerNamespace[_StateT]: ...
-        def namespace(self, name: str, *, state: type[Any] | None = ...) -> Any:
-            """The handle of the namespace ``name``."""
-            ...
 
 
 class Client(pursocket.Client[ApiProtocol]):
@@ -764,14 +737,12 @@ class Client(pursocket.Client[ApiProtocol]):
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         @overload
-        def namespace(self, name: Literal["lobby"], *, auth: LobbyAuth = ...) -> LobbyClientNamespace: ...
+        def namespace(self, name: Literal["lobby"], *, auth: LobbyAuth = ...) -> LobbyClientNamespace:
+            """The handle of the namespace ``name``."""
         @overload
         def namespace(self, name: Literal["game-room"], *, auth: Mapping[str, object] | None = ...) -> GameRoomClientNamespace: ...
         @overload
         def namespace(self, name: Literal["/"], *, auth: Mapping[str, object] | None = ...) -> RootClientNamespace: ...
-        def namespace(self, name: str, *, auth: Any = ...) -> Any:
-            """The handle of the namespace ``name``."""
-            ...
 
     if TYPE_CHECKING:
 
@@ -783,14 +754,12 @@ class Client(pursocket.Client[ApiProtocol]):
 if TYPE_CHECKING:
 
     @overload
-    def connect(url: str, namespace: Literal["lobby"], *, auth: LobbyAuth = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[LobbyTestClient]: ...
+    def connect(url: str, namespace: Literal["lobby"], *, auth: LobbyAuth = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[LobbyTestClient]:
+        """``pursocket.testing.connect(ApiProtocol, url, namespace, ...)``: a recording test client of ``namespace``."""
     @overload
     def connect(url: str, namespace: Literal["game-room"], *, auth: Mapping[str, object] | None = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[GameRoomTestClient]: ...
     @overload
     def connect(url: str, namespace: Literal["/"], *, auth: Mapping[str, object] | None = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[RootTestClient]: ...
-    def connect(url: str, namespace: str, *, auth: Any = ..., headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., wait_timeout: float = ...) -> AbstractAsyncContextManager[Any]:
-        """``pursocket.testing.connect(ApiProtocol, url, namespace, ...)``: a recording test client of ``namespace``."""
-        ...
 else:
 
     def connect(url: str, namespace: str, **options: Any) -> Any:
