@@ -194,7 +194,27 @@ if TYPE_CHECKING:
             ...
 
 
-    class ChatClientNamespace(_ClientNamespace[Literal["chat"]]):
+    class _ChatClientNamespaceMethods:
+        """What ChatClientNamespace and ChatTestClient both do."""
+
+        async def emit(self, event: Literal["say"], payload: SayRequest) -> None:
+            """Send the c2s Msg ``event`` to the server."""
+            ...
+
+        @overload
+        async def call(self, event: Literal["listRooms"], payload: NoArguments, *, timeout: float = 5.0) -> RoomList:
+            """Call the server; its validated response."""
+        @overload
+        async def call(self, event: Literal["joinRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> JoinOutcome: ...
+        @overload
+        async def call(self, event: Literal["leaveRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> Outcome: ...
+
+        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
+            """No event can be handled this way: the protocol declares none."""
+            ...
+
+
+    class ChatClientNamespace(_ChatClientNamespaceMethods, _ClientNamespace[Literal["chat"]]):
         """The client's side of namespace "chat" (/chat)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -206,10 +226,6 @@ if TYPE_CHECKING:
         def on(self, event: Literal["joined"]) -> _ClientMsgRegistrar[Presence]: ...
         @overload
         def on(self, event: Literal["left"]) -> _ClientMsgRegistrar[Presence]: ...
-
-        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
-            """No event can be handled this way: the protocol declares none."""
-            ...
 
         def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
             """Register the handler run when a connection opens."""
@@ -223,35 +239,11 @@ if TYPE_CHECKING:
             """Register the handler run for refused input."""
             ...
 
-        async def emit(self, event: Literal["say"], payload: SayRequest) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-            ...
 
-        @overload
-        async def call(self, event: Literal["listRooms"], payload: NoArguments, *, timeout: float = 5.0) -> RoomList:
-            """Call the server; its validated response."""
-        @overload
-        async def call(self, event: Literal["joinRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> JoinOutcome: ...
-        @overload
-        async def call(self, event: Literal["leaveRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> Outcome: ...
-
-
-    class ChatTestClient(_RecordingClient[Literal["chat"]]):
+    class ChatTestClient(_ChatClientNamespaceMethods, _RecordingClient[Literal["chat"]]):
         """A recording test client of namespace "chat" (/chat), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
-
-        async def emit(self, event: Literal["say"], payload: SayRequest) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-            ...
-
-        @overload
-        async def call(self, event: Literal["listRooms"], payload: NoArguments, *, timeout: float = 5.0) -> RoomList:
-            """Call the server; its validated response."""
-        @overload
-        async def call(self, event: Literal["joinRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> JoinOutcome: ...
-        @overload
-        async def call(self, event: Literal["leaveRoom"], payload: RoomRequest, *, timeout: float = 5.0) -> Outcome: ...
 
         @overload
         async def next(self, event: Literal["message"], *, timeout: float = 5.0) -> ChatLine:
@@ -275,10 +267,6 @@ if TYPE_CHECKING:
 
         def answer(self, event: Never, response: object) -> None:
             """No Call can arrive this way: the protocol declares none."""
-            ...
-
-        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
-            """No event can be handled this way: the protocol declares none."""
             ...
 else:
     from typing import Literal

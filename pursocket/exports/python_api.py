@@ -9,6 +9,12 @@ call sites, not with the protocol), plus ``Server`` and ``Client`` bound to the
 protocol; and for tests a ``<Name>TestClient`` per namespace, which the module's
 ``connect(url, namespace)`` yields. Every checker reads them without a plugin.
 
+Each overload item costs a checker time on every run, so the module writes as few as
+it can: the methods a namespace's client and test client share (``emit``, ``call``,
+``on_call``) are written once, in a class both derive from; overloads have no
+implementation; and a method whose types do not depend on the event takes one
+``Literal`` of every event instead of an overload per event.
+
 The server's classes are generic in the connection's state, as pursocket's are:
 ``Server().namespace("lobby", state=User)`` is a ``LobbyServerNamespace[User]`` whose
 handlers take a ``LobbyConnection[User]``. The handler decorators are generic
@@ -130,6 +136,7 @@ class _Module:
             "connect",
             "pursocket",
             *(name for names in self.names.values() for name in attrs.astuple(names)),
+            *(_client_methods_class(names) for names in self.names.values()),
         }
         # (module, qualified name) -> the name the generated module uses for it.
         self.user_imports: dict[tuple[str, str], str] = {}
@@ -141,7 +148,7 @@ class _Module:
 
     def render(self) -> str:
         typed = [self._typed_namespace(spec) for spec in self.model.namespaces.values()]
-        connections = [connection for connection, _, _, _ in typed]
+        connections = [connection for connection, *_ in typed]
         handles = [handle for _, *handles in typed for handle in handles]
         server = self._server()
         client = self._client()
@@ -339,7 +346,7 @@ class _Module:
             self.registrars[name] = _registrar_source(name, kind, server=server)
         return name
 
-    def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str, str]:
+    def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str, str, str]:
         names = self.names[spec.name]
         self.typing_names.add("ClassVar")
         marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
@@ -420,37 +427,48 @@ class _Module:
             f"The server's side of {where}.",
             [marker, *server_methods],
         )
-        client_methods = [
-            *self._registrars(s2c, EventKind.MSG, None),
-            *self._registrars(s2c, EventKind.CALL, None),
-            *self._lifecycle(None),
+        shared = _client_methods_class(names)
+        client_namespace = _class(
+            names.client_namespace,
+            f"{shared}, _ClientNamespace[{ns_literal}]",
+            f"The client's side of {where}.",
+            [marker, *self._registrars(s2c, EventKind.MSG, None), *self._lifecycle(None)],
+        )
+        return (
+            connection,
+            server_namespace,
+            self._client_methods(shared, spec),
+            client_namespace,
+            self._test_client(spec, shared),
+        )
+
+    def _client_methods(self, name: str, spec: NamespaceSpec) -> str:
+        """The methods ``<Name>ClientNamespace`` and ``<Name>TestClient`` both have, with
+        the same signatures (``emit``, ``call`` and ``on_call``), in one class both derive
+        from: each overload set is written, and read by a checker, once."""
+        c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
+        methods = [
             *self._senders(
                 "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
             ),
             *self._callers(
                 c2s, repr(DEFAULT_CALL_TIMEOUT), "Call the server; its validated response."
             ),
+            *self._registrars(s2c, EventKind.CALL, None),
         ]
-        client_namespace = _class(
-            names.client_namespace,
-            f"_ClientNamespace[{ns_literal}]",
-            f"The client's side of {where}.",
-            [marker, *client_methods],
+        doc = (
+            f"What {self.names[spec.name].client_namespace} and "
+            f"{self.names[spec.name].test_client} both do."
         )
-        return connection, server_namespace, client_namespace, self._test_client(spec)
+        return _class(name, "", doc, methods)
 
-    def _test_client(self, spec: NamespaceSpec) -> str:
-        """``<Name>TestClient``: pursocket's recording client of this namespace."""
+    def _test_client(self, spec: NamespaceSpec, shared: str) -> str:
+        """``<Name>TestClient``: pursocket's recording client of this namespace, with the
+        methods a client namespace has from ``shared``."""
         names = self.names[spec.name]
-        c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
+        s2c = spec.events(Direction.S2C)
         waits = f", *, timeout: float = {DEFAULT_TEST_TIMEOUT!r}"
         methods = [
-            *self._senders(
-                "emit", c2s, EventKind.MSG, "", "None", "Send the c2s Msg ``event`` to the server."
-            ),
-            *self._callers(
-                c2s, repr(DEFAULT_TEST_TIMEOUT), "Call the server; its validated response."
-            ),
             *self._readers(
                 "async def next",
                 s2c,
@@ -469,12 +487,11 @@ class _Module:
             ),
             self._nothing_more(s2c, waits),
             *self._answers(s2c),
-            *self._registrars(s2c, EventKind.CALL, None),
         ]
         self.typing_names.add("ClassVar")
         return _class(
             names.test_client,
-            f"_RecordingClient[Literal[{_literal(spec.name)}]]",
+            f"{shared}, _RecordingClient[Literal[{_literal(spec.name)}]]",
             f'A recording test client of namespace "{spec.name}" ({spec.path}), '
             f"from :func:`connect`.",
             [f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n", *methods],
@@ -885,6 +902,11 @@ _TYPING_NAMES = frozenset(
 )
 
 
+def _client_methods_class(names: NamespaceClassNames) -> str:
+    """The class holding the methods a namespace's client and test client share."""
+    return f"_{names.client_namespace}Methods"
+
+
 def _unique_class_names(model: ProtocolModel) -> dict[str, NamespaceClassNames]:
     by_prefix: dict[str, str] = {}
     names: dict[str, NamespaceClassNames] = {}
@@ -945,6 +967,7 @@ def _indent(text: str) -> str:
     return "".join(("    " + line if line.strip() else line) for line in text.splitlines(True))
 
 
-def _class(name: str, base: str, doc: str, members: Iterable[str]) -> str:
+def _class(name: str, bases: str, doc: str, members: Iterable[str]) -> str:
     body = "\n".join(members)
-    return f"class {name}({base}):\n" + _indent(f'"""{doc}"""\n\n' + body)
+    header = f"class {name}({bases}):" if bases else f"class {name}:"
+    return header + "\n" + _indent(f'"""{doc}"""\n\n' + body)

@@ -281,17 +281,71 @@ if TYPE_CHECKING:
             ...
 
 
-    class LobbyClientNamespace(_ClientNamespace[Literal["lobby"]]):
+    class _LobbyClientNamespaceMethods:
+        """What LobbyClientNamespace and LobbyTestClient both do."""
+
+        @overload
+        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None:
+            """Send the c2s Msg ``event`` to the server."""
+        @overload
+        async def emit(self, event: Literal["text"], payload: str) -> None: ...
+        @overload
+        async def emit(self, event: Literal["number"], payload: int) -> None: ...
+        @overload
+        async def emit(self, event: Literal["real"], payload: float) -> None: ...
+        @overload
+        async def emit(self, event: Literal["flag"], payload: bool) -> None: ...
+        @overload
+        async def emit(self, event: Literal["nothing"], payload: None) -> None: ...
+        @overload
+        async def emit(self, event: Literal["blob"], payload: bytes) -> None: ...
+        @overload
+        async def emit(self, event: Literal["anything"], payload: Any) -> None: ...
+        @overload
+        async def emit(self, event: Literal["choice"], payload: Literal["a", "b", 3, True, None]) -> None: ...
+        @overload
+        async def emit(self, event: Literal["maybe"], payload: int | None) -> None: ...
+        @overload
+        async def emit(self, event: Literal["either"], payload: int | str) -> None: ...
+        @overload
+        async def emit(self, event: Literal["pipe_union"], payload: int | str | None) -> None: ...
+        @overload
+        async def emit(self, event: Literal["shapes"], payload: list[Shape]) -> None: ...
+        @overload
+        async def emit(self, event: Literal["by_name"], payload: dict[str, Point]) -> None: ...
+        @overload
+        async def emit(self, event: Literal["tree"], payload: Tree) -> None: ...
+        @overload
+        async def emit(self, event: Literal["score"], payload: int) -> None: ...
+        @overload
+        async def emit(self, event: Literal["state"], payload: JsonValue) -> None: ...
+        @overload
+        async def emit(self, event: Literal["move"], payload: tuple[int, float]) -> None: ...
+
+        @overload
+        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult:
+            """Call the server; its validated response."""
+        @overload
+        async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = 5.0) -> Point: ...
+        @overload
+        async def call(self, event: Literal["lookup"], payload: str, *, timeout: float = 5.0) -> Shape | None: ...
+        @overload
+        async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = 5.0) -> Box[str]: ...
+        @overload
+        async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = 5.0) -> tuple[float, float]: ...
+
+        def on_call(self, event: Literal["confirm"]) -> _ClientCallRegistrar[ChatMessage, JoinResult]:
+            """Decorator: the handler answering Call ``confirm``, returned unchanged."""
+            ...
+
+
+    class LobbyClientNamespace(_LobbyClientNamespaceMethods, _ClientNamespace[Literal["lobby"]]):
         """The client's side of namespace "lobby" (/lobby)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         def on(self, event: Literal["userCount"]) -> _ClientMsgRegistrar[UserCount]:
             """Decorator: the handler of Msg ``userCount``, returned unchanged."""
-            ...
-
-        def on_call(self, event: Literal["confirm"]) -> _ClientCallRegistrar[ChatMessage, JoinResult]:
-            """Decorator: the handler answering Call ``confirm``, returned unchanged."""
             ...
 
         def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
@@ -306,111 +360,11 @@ if TYPE_CHECKING:
             """Register the handler run for refused input."""
             ...
 
-        @overload
-        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-        @overload
-        async def emit(self, event: Literal["text"], payload: str) -> None: ...
-        @overload
-        async def emit(self, event: Literal["number"], payload: int) -> None: ...
-        @overload
-        async def emit(self, event: Literal["real"], payload: float) -> None: ...
-        @overload
-        async def emit(self, event: Literal["flag"], payload: bool) -> None: ...
-        @overload
-        async def emit(self, event: Literal["nothing"], payload: None) -> None: ...
-        @overload
-        async def emit(self, event: Literal["blob"], payload: bytes) -> None: ...
-        @overload
-        async def emit(self, event: Literal["anything"], payload: Any) -> None: ...
-        @overload
-        async def emit(self, event: Literal["choice"], payload: Literal["a", "b", 3, True, None]) -> None: ...
-        @overload
-        async def emit(self, event: Literal["maybe"], payload: int | None) -> None: ...
-        @overload
-        async def emit(self, event: Literal["either"], payload: int | str) -> None: ...
-        @overload
-        async def emit(self, event: Literal["pipe_union"], payload: int | str | None) -> None: ...
-        @overload
-        async def emit(self, event: Literal["shapes"], payload: list[Shape]) -> None: ...
-        @overload
-        async def emit(self, event: Literal["by_name"], payload: dict[str, Point]) -> None: ...
-        @overload
-        async def emit(self, event: Literal["tree"], payload: Tree) -> None: ...
-        @overload
-        async def emit(self, event: Literal["score"], payload: int) -> None: ...
-        @overload
-        async def emit(self, event: Literal["state"], payload: JsonValue) -> None: ...
-        @overload
-        async def emit(self, event: Literal["move"], payload: tuple[int, float]) -> None: ...
 
-        @overload
-        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult:
-            """Call the server; its validated response."""
-        @overload
-        async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = 5.0) -> Point: ...
-        @overload
-        async def call(self, event: Literal["lookup"], payload: str, *, timeout: float = 5.0) -> Shape | None: ...
-        @overload
-        async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = 5.0) -> Box[str]: ...
-        @overload
-        async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = 5.0) -> tuple[float, float]: ...
-
-
-    class LobbyTestClient(_RecordingClient[Literal["lobby"]]):
+    class LobbyTestClient(_LobbyClientNamespaceMethods, _RecordingClient[Literal["lobby"]]):
         """A recording test client of namespace "lobby" (/lobby), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
-
-        @overload
-        async def emit(self, event: Literal["chat"], payload: ChatMessage) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-        @overload
-        async def emit(self, event: Literal["text"], payload: str) -> None: ...
-        @overload
-        async def emit(self, event: Literal["number"], payload: int) -> None: ...
-        @overload
-        async def emit(self, event: Literal["real"], payload: float) -> None: ...
-        @overload
-        async def emit(self, event: Literal["flag"], payload: bool) -> None: ...
-        @overload
-        async def emit(self, event: Literal["nothing"], payload: None) -> None: ...
-        @overload
-        async def emit(self, event: Literal["blob"], payload: bytes) -> None: ...
-        @overload
-        async def emit(self, event: Literal["anything"], payload: Any) -> None: ...
-        @overload
-        async def emit(self, event: Literal["choice"], payload: Literal["a", "b", 3, True, None]) -> None: ...
-        @overload
-        async def emit(self, event: Literal["maybe"], payload: int | None) -> None: ...
-        @overload
-        async def emit(self, event: Literal["either"], payload: int | str) -> None: ...
-        @overload
-        async def emit(self, event: Literal["pipe_union"], payload: int | str | None) -> None: ...
-        @overload
-        async def emit(self, event: Literal["shapes"], payload: list[Shape]) -> None: ...
-        @overload
-        async def emit(self, event: Literal["by_name"], payload: dict[str, Point]) -> None: ...
-        @overload
-        async def emit(self, event: Literal["tree"], payload: Tree) -> None: ...
-        @overload
-        async def emit(self, event: Literal["score"], payload: int) -> None: ...
-        @overload
-        async def emit(self, event: Literal["state"], payload: JsonValue) -> None: ...
-        @overload
-        async def emit(self, event: Literal["move"], payload: tuple[int, float]) -> None: ...
-
-        @overload
-        async def call(self, event: Literal["join"], payload: JoinRequest, *, timeout: float = 5.0) -> JoinResult:
-            """Call the server; its validated response."""
-        @overload
-        async def call(self, event: Literal["measure"], payload: Shape, *, timeout: float = 5.0) -> Point: ...
-        @overload
-        async def call(self, event: Literal["lookup"], payload: str, *, timeout: float = 5.0) -> Shape | None: ...
-        @overload
-        async def call(self, event: Literal["boxed"], payload: Box[int], *, timeout: float = 5.0) -> Box[str]: ...
-        @overload
-        async def call(self, event: Literal["span"], payload: tuple[float, ...], *, timeout: float = 5.0) -> tuple[float, float]: ...
 
         async def next(self, event: Literal["userCount"], *, timeout: float = 5.0) -> UserCount:
             """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
@@ -426,10 +380,6 @@ if TYPE_CHECKING:
 
         def answer(self, event: Literal["confirm"], response: JoinResult) -> None:
             """Answer every server Call ``event`` from now on with ``response``."""
-            ...
-
-        def on_call(self, event: Literal["confirm"]) -> _ClientCallRegistrar[ChatMessage, JoinResult]:
-            """Decorator: the handler answering Call ``confirm``, returned unchanged."""
             ...
 
 
@@ -477,7 +427,23 @@ if TYPE_CHECKING:
             ...
 
 
-    class GameRoomClientNamespace(_ClientNamespace[Literal["game-room"]]):
+    class _GameRoomClientNamespaceMethods:
+        """What GameRoomClientNamespace and GameRoomTestClient both do."""
+
+        async def emit(self, event: Literal["fire"], payload: Point) -> None:
+            """Send the c2s Msg ``event`` to the server."""
+            ...
+
+        async def call(self, event: Never, payload: object, *, timeout: float = 5.0) -> object:
+            """No Call can be made this way: the protocol declares none."""
+            ...
+
+        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
+            """No event can be handled this way: the protocol declares none."""
+            ...
+
+
+    class GameRoomClientNamespace(_GameRoomClientNamespaceMethods, _ClientNamespace[Literal["game-room"]]):
         """The client's side of namespace "game-room" (/game-room)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
@@ -487,10 +453,6 @@ if TYPE_CHECKING:
             """Decorator: registers the handler of ``event`` and returns it unchanged."""
         @overload
         def on(self, event: Literal["over"]) -> _ClientMsgRegistrar[None]: ...
-
-        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
-            """No event can be handled this way: the protocol declares none."""
-            ...
 
         def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
             """Register the handler run when a connection opens."""
@@ -504,27 +466,11 @@ if TYPE_CHECKING:
             """Register the handler run for refused input."""
             ...
 
-        async def emit(self, event: Literal["fire"], payload: Point) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-            ...
 
-        async def call(self, event: Never, payload: object, *, timeout: float = 5.0) -> object:
-            """No Call can be made this way: the protocol declares none."""
-            ...
-
-
-    class GameRoomTestClient(_RecordingClient[Literal["game-room"]]):
+    class GameRoomTestClient(_GameRoomClientNamespaceMethods, _RecordingClient[Literal["game-room"]]):
         """A recording test client of namespace "game-room" (/game-room), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
-
-        async def emit(self, event: Literal["fire"], payload: Point) -> None:
-            """Send the c2s Msg ``event`` to the server."""
-            ...
-
-        async def call(self, event: Never, payload: object, *, timeout: float = 5.0) -> object:
-            """No Call can be made this way: the protocol declares none."""
-            ...
 
         @overload
         async def next(self, event: Literal["hit"], *, timeout: float = 5.0) -> Point:
@@ -544,10 +490,6 @@ if TYPE_CHECKING:
 
         def answer(self, event: Never, response: object) -> None:
             """No Call can arrive this way: the protocol declares none."""
-            ...
-
-        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
-            """No event can be handled this way: the protocol declares none."""
             ...
 
 
@@ -591,16 +533,28 @@ if TYPE_CHECKING:
             ...
 
 
-    class RootClientNamespace(_ClientNamespace[Literal["/"]]):
+    class _RootClientNamespaceMethods:
+        """What RootClientNamespace and RootTestClient both do."""
+
+        async def emit(self, event: Never, payload: object) -> None:
+            """No event can be sent this way: the protocol declares none."""
+            ...
+
+        async def call(self, event: Literal["ping"], payload: None, *, timeout: float = 5.0) -> str:
+            """Call the server; its validated response."""
+            ...
+
+        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
+            """No event can be handled this way: the protocol declares none."""
+            ...
+
+
+    class RootClientNamespace(_RootClientNamespaceMethods, _ClientNamespace[Literal["/"]]):
         """The client's side of namespace "/" (/)."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
 
         def on(self, event: Never) -> Callable[[Callable[..., object]], object]:
-            """No event can be handled this way: the protocol declares none."""
-            ...
-
-        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
             """No event can be handled this way: the protocol declares none."""
             ...
 
@@ -616,27 +570,11 @@ if TYPE_CHECKING:
             """Register the handler run for refused input."""
             ...
 
-        async def emit(self, event: Never, payload: object) -> None:
-            """No event can be sent this way: the protocol declares none."""
-            ...
 
-        async def call(self, event: Literal["ping"], payload: None, *, timeout: float = 5.0) -> str:
-            """Call the server; its validated response."""
-            ...
-
-
-    class RootTestClient(_RecordingClient[Literal["/"]]):
+    class RootTestClient(_RootClientNamespaceMethods, _RecordingClient[Literal["/"]]):
         """A recording test client of namespace "/" (/), from :func:`connect`."""
 
         __pursocket_typed_api__: ClassVar[Literal[True]]
-
-        async def emit(self, event: Never, payload: object) -> None:
-            """No event can be sent this way: the protocol declares none."""
-            ...
-
-        async def call(self, event: Literal["ping"], payload: None, *, timeout: float = 5.0) -> str:
-            """Call the server; its validated response."""
-            ...
 
         async def next(self, event: Never, *, timeout: float = 5.0) -> object:
             """No Msg can arrive this way: the protocol declares none."""
@@ -652,10 +590,6 @@ if TYPE_CHECKING:
 
         def answer(self, event: Never, response: object) -> None:
             """No Call can arrive this way: the protocol declares none."""
-            ...
-
-        def on_call(self, event: Never) -> Callable[[Callable[..., object]], object]:
-            """No event can be handled this way: the protocol declares none."""
             ...
 else:
     from typing import Literal
