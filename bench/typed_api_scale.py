@@ -19,6 +19,12 @@ alternating so that neither always runs first; it prints the median wall and CPU
 (user + system, of the checker's processes) of each, and their ratio (goal: <= 2); on a
 shared machine the CPU time is the steadier. Last, the time to import the generated module at run time
 (the protocol and pursocket already imported), the best of several fresh interpreters.
+
+``--instructions`` instead counts the instructions mypy executes on each module (fresh
+cache, one run each, under valgrind's cachegrind, about 20 times slower): a figure that
+is the same on every run however busy the machine, for comparing two versions of the
+generator. It needs valgrind (``apt-get install valgrind``); pyright, a JIT-compiled
+Node program, is left out.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import argparse
 import importlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -130,6 +137,25 @@ def run_checker(directory: Path, checker: str, module: str, run: int) -> tuple[f
     return elapsed, cpu
 
 
+def mypy_instructions(directory: Path, module: str) -> int:
+    """Instructions mypy executes checking ``module`` with a fresh cache (cachegrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
+    command = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    command += [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]
+    command += ["--cache-dir", str(directory / f"cache-{module}-counted"), f"scale_app/{module}.py"]
+    # A fixed hash seed makes every run execute the same instructions.
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    result = subprocess.run(command, cwd=directory, env=environment, capture_output=True, text=True)
+    counted = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    if result.returncode != 0 or counted is None:
+        raise SystemExit(
+            f"mypy under cachegrind failed on {module}:\n{result.stdout}{result.stderr}"
+        )
+    return int(counted[1].replace(",", ""))
+
+
 def import_time(directory: Path, tries: int, *, cached: bool) -> float:
     """Best time to import the generated module in a fresh interpreter, in seconds.
 
@@ -168,6 +194,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small protocol, one run")
     parser.add_argument("--import-only", action="store_true", help="only the import time")
     parser.add_argument("--calls", type=int, help="call sites instead of the default 5,000")
+    parser.add_argument(
+        "--instructions", action="store_true", help="only mypy's instruction counts (valgrind)"
+    )
     args = parser.parse_args()
     namespaces, events, calls = QUICK_SIZE if args.quick else SIZE
     if args.calls is not None:
@@ -181,6 +210,16 @@ def main() -> None:
             f"protocol: {namespaces} namespaces x {events} events, {calls} call sites; "
             f"generated module: {api_lines} lines"
         )
+        if args.instructions:
+            counts = {
+                module: mypy_instructions(directory, module) for module in ("with_api", "floor")
+            }
+            print(
+                f"mypy     instructions generated API {counts['with_api'] / 1e9:6.2f} G   plain "
+                f"typed functions {counts['floor'] / 1e9:6.2f} G   "
+                f"ratio {counts['with_api'] / counts['floor']:4.2f}"
+            )
+            return
         for checker in () if args.import_only else ("pyright", "mypy"):
             walls: dict[str, list[float]] = {"with_api": [], "floor": []}
             cpus: dict[str, list[float]] = {"with_api": [], "floor": []}
