@@ -150,14 +150,14 @@ def model() -> ProtocolModel:
 
 
 def _offered_names(items: list[dict[str, Any]]) -> set[str]:
-    """The strings offered as literals: each label is the quoted string that replaces ``""``."""
+    """The strings offered as literals: each label is the quoted string the item inserts."""
     names: set[str] = set()
     for item in items:
         label = item["label"]
         assert (item["kind"], item["textEdit"]["newText"]) == (CONSTANT, label), item
         assert re.fullmatch(r'"[^"\\]*"', label), item
         names.add(label[1:-1])
-    assert len(names) == len(items), f"an event offered twice: {items}"
+    assert len(names) == len(items), f"a string offered twice: {items}"
     return names
 
 
@@ -226,7 +226,7 @@ def test_a_payload_key_completes_to_the_keys_of_the_events_typeddict(
     other_keys = _payload_keys(model, *other)
     assert keys and other_keys and keys.isdisjoint(other_keys)
     items = editor.complete(marker)
-    assert {item["label"][1:-1] for item in items if item["kind"] == CONSTANT} == keys
+    assert _offered_names([item for item in items if item["kind"] == CONSTANT]) == keys
     assert not {item["label"].strip("\"'") for item in items} & other_keys
 
 
