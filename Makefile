@@ -68,7 +68,7 @@ exports-check: $(STAMP)
 verifytypes: $(STAMP) $(NPM_STAMP)
 	rm -rf build/verifytypes
 	$(PY) -m pip install -q --no-deps --no-build-isolation -t build/verifytypes .
-	PYTHONPATH=build/verifytypes node_modules/.bin/pyright -p . --pythonpath $(PY) --verifytypes pursocket --ignoreexternal
+	PYTHONPATH=build/verifytypes node node_modules/pyright/index.js -p . --pythonpath $(PY) --verifytypes pursocket --ignoreexternal
 
 # Each pytest run spreads its tests over two worker processes (pytest-xdist): many wait
 # on sockets, subprocesses and browsers more than they compute.

@@ -44,7 +44,7 @@ from pathlib import Path
 from _checker_scale import is_c2s, is_call, protocol_source, timed_run
 
 ROOT = Path(__file__).resolve().parent.parent
-PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
+PYRIGHT = ROOT / "node_modules" / "pyright" / "index.js"
 
 SIZE = (50, 40, 5_000)
 QUICK_SIZE = (3, 4, 40)
@@ -126,7 +126,7 @@ def run_checker(directory: Path, checker: str, module: str, run: int) -> tuple[f
     """(wall, CPU) seconds of one checker run over ``module``; it must check clean."""
     target = f"scale_app/{module}.py"
     if checker == "pyright":
-        command = [str(PYRIGHT), "--pythonpath", sys.executable, target]
+        command = ["node", str(PYRIGHT), "--pythonpath", sys.executable, target]
     else:
         cache = directory / f"cache-{module}-{run}"
         command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]

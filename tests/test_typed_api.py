@@ -32,8 +32,10 @@ from pursocket.testing import RecordingClient, ServeFixture
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "typecheck_tests"
 APP = APPS / "typed_app"
-PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
-BASEDPYRIGHT = ROOT / "node_modules" / ".bin" / "basedpyright"
+# Each checker's own entry script, run with node: both npm packages declare a
+# ``pyright`` command, so ``node_modules/.bin/pyright`` is whichever npm linked last.
+PYRIGHT = ROOT / "node_modules" / "pyright" / "index.js"
+BASEDPYRIGHT = ROOT / "node_modules" / "basedpyright" / "index.js"
 TARGET = "typed_app.protocol:ApiProtocol"
 MARKED = re.compile(r"# E(\s|$)")
 
@@ -345,6 +347,7 @@ def _pyright(
     """What ``checker`` reports (of ``severities``) on the typed_app, or on ``files``."""
     result = subprocess.run(
         [
+            "node",
             str(checker),
             "--outputjson",
             "--pythonpath",
@@ -463,6 +466,17 @@ def _assert_reports_exactly_the_marked_lines(
         assert repeated == []
 
 
+@pytest.mark.parametrize(
+    ("checker", "package"), [(PYRIGHT, "pyright"), (BASEDPYRIGHT, "basedpyright")]
+)
+def test_each_checker_is_the_version_package_json_pins(checker: Path, package: str) -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"][package]
+    result = subprocess.run(
+        ["node", str(checker), "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.splitlines()[0] == f"{package} {pinned}"
+
+
 def test_pyright_strict_reports_every_mistake_and_nothing_else() -> None:
     diagnostics = _pyright()
     _assert_reports_exactly_the_marked_lines(diagnostics)
@@ -536,6 +550,7 @@ def test_the_editors_page_runs_and_pyright_strict_accepts_it(tmp_path: Path) -> 
         # -p: the repository's own configuration, never a pyrightconfig.json found in a
         # folder above the clone.
         [
+            "node",
             str(PYRIGHT),
             "--outputjson",
             "--pythonpath",
