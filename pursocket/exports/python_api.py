@@ -93,7 +93,7 @@ def class_names(namespace: str) -> NamespaceClassNames:
     if namespace == "/":
         prefix = "Root"
     else:
-        prefix = "".join(part[:1].upper() + part[1:] for part in re.split(r"[\W_]+", namespace))
+        prefix = _pascal(namespace)
         if prefix[:1].isdigit():
             prefix = f"Namespace{prefix}"
     if not prefix.isidentifier():
