@@ -122,15 +122,19 @@ def write_app(directory: Path, namespaces: int, events: int, calls: int) -> None
     (directory / "pyrightconfig.json").write_text(json.dumps({"typeCheckingMode": "strict"}))
 
 
+def mypy_command(module: str, cache: Path) -> list[str]:
+    """mypy (strict, no plugin) over ``module`` with the cache in ``cache``."""
+    command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]
+    return [*command, "--cache-dir", str(cache), f"scale_app/{module}.py"]
+
+
 def run_checker(directory: Path, checker: str, module: str, run: int) -> tuple[float, float]:
     """(wall, CPU) seconds of one checker run over ``module``; it must check clean."""
     target = f"scale_app/{module}.py"
     if checker == "pyright":
         command = ["node", str(PYRIGHT), "--pythonpath", sys.executable, target]
     else:
-        cache = directory / f"cache-{module}-{run}"
-        command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]
-        command += ["--cache-dir", str(cache), target]
+        command = mypy_command(module, directory / f"cache-{module}-{run}")
     result, elapsed, cpu = timed_run(command, directory)
     if result.returncode != 0:
         raise SystemExit(f"{checker} found errors in {target}:\n{result.stdout}{result.stderr}")
@@ -143,8 +147,7 @@ def mypy_instructions(directory: Path, module: str) -> int:
     if valgrind is None:
         raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     command = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-    command += [sys.executable, "-m", "mypy", "--config-file", "mypy.ini"]
-    command += ["--cache-dir", str(directory / f"cache-{module}-counted"), f"scale_app/{module}.py"]
+    command += mypy_command(module, directory / f"cache-{module}-counted")
     # A fixed hash seed makes every run execute the same instructions.
     environment = {**os.environ, "PYTHONHASHSEED": "0"}
     result = subprocess.run(command, cwd=directory, env=environment, capture_output=True, text=True)
