@@ -5,8 +5,8 @@ Run it with ``.venv/bin/python bench/typed_api_scale.py`` (``--quick`` for a smo
 
 It writes, in a temporary directory, a protocol of N namespaces x E events (half
 client-to-server, half server-to-client; every third event a Call; each event with its
-own payload TypedDict), its typed API module (``pursocket export python``), and two
-modules with the same M call sites spread over every namespace and event:
+own payload TypedDict), its typed API (``pursocket export python``: the module and its
+stub), and two modules with the same M call sites spread over every namespace and event:
 
 * ``with_api.py`` calls the generated API: client ``emit``/``call`` and connection
   ``emit``/``call``, each with a dict-literal payload;
@@ -115,7 +115,9 @@ def write_app(directory: Path, namespaces: int, events: int, calls: int) -> None
     from pursocket.exports.python_api import render_python_api
 
     protocol = importlib.import_module("scale_app.protocol")
-    (package / "protocol_api.py").write_text(render_python_api(read_protocol(protocol.AppProtocol)))
+    api = render_python_api(read_protocol(protocol.AppProtocol))
+    (package / "protocol_api.py").write_text(api.module)
+    (package / "protocol_api.pyi").write_text(api.stub)
     (package / "with_api.py").write_text(with_api_source(namespaces, events, calls))
     (package / "floor.py").write_text(floor_source(namespaces, events, calls))
     (directory / "mypy.ini").write_text("[mypy]\nstrict = True\n")
@@ -208,10 +210,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="typed-api-scale-") as tmp:
         directory = Path(tmp)
         write_app(directory, namespaces, events, calls)
-        api_lines = len((directory / "scale_app" / "protocol_api.py").read_text().splitlines())
+        stub_lines = len((directory / "scale_app" / "protocol_api.pyi").read_text().splitlines())
         print(
             f"protocol: {namespaces} namespaces x {events} events, {calls} call sites; "
-            f"generated module: {api_lines} lines"
+            f"generated stub: {stub_lines} lines"
         )
         if args.instructions:
             counts = {

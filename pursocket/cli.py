@@ -4,7 +4,8 @@
 and ``sys.path``. Errors are printed for humans, without a traceback unless
 ``--traceback`` is given. Exit codes:
 
-- ``0``: done (``check``: the protocol is valid; ``export --check``: the file is up to date);
+- ``0``: done (``check``: the protocol is valid; ``export --check``: the file, and the
+  file a format writes beside it, are up to date);
 - ``1``: the protocol is malformed, a type has no form in the export format, the
   module raised an exception while being imported, or ``--check`` found a difference;
 - ``2``: the command line is wrong: bad arguments, a ``MODULE:NAME`` that is not of that
@@ -150,44 +151,58 @@ def _export(args: argparse.Namespace) -> int:
                 f"{_formats_reading(option)}",
                 EXIT_USAGE,
             )
-    model = _load_protocol(args.target, traceback=args.traceback)
-    options = ExportOptions(output=args.output, title=args.title, api_version=args.api_version)
-    text = export_format.render(model, options)
+    companion = export_format.companion
     output: Path | None = args.output
+    if companion is not None and (output is None or output.suffix != companion.main_suffix):
+        example = f"FILE{companion.main_suffix}"
+        raise _CommandError(
+            f"the {args.format} format writes two files, {example} and "
+            f"{companion.path(Path(example))} beside it: give -o {example}",
+            EXIT_USAGE,
+        )
+    model = _load_protocol(args.target, traceback=args.traceback)
+    options = ExportOptions(output=output, title=args.title, api_version=args.api_version)
+    text = export_format.render(model, options)
     if output is None:
         sys.stdout.write(text)
         return EXIT_OK
+    files = {output: text}
+    if companion is not None:
+        files[companion.path(output)] = companion.render(model, options)
     if args.check:
-        return _compare(output, text, args)
-    try:
-        output.write_bytes(text.encode("utf-8"))
-    except OSError as exc:
-        raise _CommandError(f"cannot write {output}: {exc.strerror}", EXIT_FAILED) from exc
+        outcomes = [_compare(path, expected, args) for path, expected in files.items()]
+        return max(outcomes)
+    for path, written in files.items():
+        try:
+            path.write_bytes(written.encode("utf-8"))
+        except OSError as exc:
+            raise _CommandError(f"cannot write {path}: {exc.strerror}", EXIT_FAILED) from exc
     return EXIT_OK
 
 
-def _compare(output: Path, expected: str, args: argparse.Namespace) -> int:
-    command = f"pursocket export {args.format} {args.target} -o {output}"
+def _compare(path: Path, expected: str, args: argparse.Namespace) -> int:
+    """Compare the file ``path`` with the ``expected`` text: print a diff when they differ."""
+    command = f"pursocket export {args.format} {args.target} -o {args.output}"
     try:
-        current = output.read_bytes().decode("utf-8")
+        current = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise _CommandError(
-            f"{output} does not exist; write it with: {command}", EXIT_FAILED
+            f"{path} does not exist; write it with: {command}", EXIT_FAILED
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _CommandError(f"cannot read {output}: {exc}", EXIT_FAILED) from exc
+        raise _CommandError(f"cannot read {path}: {exc}", EXIT_FAILED) from exc
     if current == expected:
-        print(f"{output} is up to date", file=sys.stderr)
+        print(f"{path} is up to date", file=sys.stderr)
         return EXIT_OK
     diff = difflib.unified_diff(
         current.splitlines(keepends=True),
         expected.splitlines(keepends=True),
-        fromfile=f"{output} (on disk)",
-        tofile=f"{output} (exported now)",
+        fromfile=f"{path} (on disk)",
+        tofile=f"{path} (exported now)",
     )
     sys.stdout.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
     print(
-        f"pursocket: {output} is not what export writes for {args.target} now; "
+        f"pursocket: {path} is not what export writes for {args.target} now; "
         f"update it with: {command}",
         file=sys.stderr,
     )

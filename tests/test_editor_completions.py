@@ -231,14 +231,21 @@ def test_a_payload_key_completes_to_the_keys_of_the_events_typeddict(
 
 
 def _generated_docstring(cls: str, method: str | None = None) -> str:
-    """The docstring the golden module gives ``cls`` (or its ``method``'s first item)."""
-    module = ast.parse((APP / "protocol_api.py").read_text())
+    """The docstring the golden stub gives ``cls`` (or its ``method``'s first item, which
+    ``cls`` declares or inherits from a base the stub declares)."""
+    module = ast.parse((APP / "protocol_api.pyi").read_text())
     classes = {node.name: node for node in ast.walk(module) if isinstance(node, ast.ClassDef)}
     found: ast.ClassDef | ast.AsyncFunctionDef | ast.FunctionDef = classes[cls]
     if method is not None:
+        declaring = [classes[cls]] + [
+            classes[base.id]
+            for base in classes[cls].bases
+            if isinstance(base, ast.Name) and base.id in classes
+        ]
         found = next(
             node
-            for node in classes[cls].body
+            for declared in declaring
+            for node in declared.body
             if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name == method
         )
     docstring = ast.get_docstring(found)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pursocket import ProtocolError, Server, read_protocol
-from pursocket.exports import export
+from pursocket.exports import FORMATS, ExportOptions, export
 
 DEFINITIONS = """
 import enum
@@ -348,6 +348,9 @@ def test_the_schema_exports_describe_every_accepted_protocol(corpus_dir: Path, n
     model = read_protocol(getattr(importlib.import_module("parity_corpus"), name))
     exported = {fmt: bool(export(fmt, model)) for fmt in SCHEMA_EXPORTS}
     assert exported == dict.fromkeys(SCHEMA_EXPORTS, True)
+    stub = FORMATS["python"].companion
+    assert stub is not None
+    assert stub.render(model, ExportOptions())
 
 
 def test_the_plugin_loads_the_shared_messages_without_importing_the_runtime() -> None:

@@ -1,7 +1,8 @@
 """``pursocket export python``: the generated typed API, checked by four checkers and run.
 
 The fixture app in ``typecheck_tests/typed_app`` is a user's project: ``protocol.py``,
-the generated ``protocol_api.py`` (the golden file, kept fresh by ``--check``),
+the generated ``protocol_api.py`` and its stub ``protocol_api.pyi`` (the golden files,
+kept fresh by ``--check``),
 ``accepted.py`` (no checker may report anything) and ``rejected.py`` (every line
 marked ``# E`` must be reported, and nothing else). pyright and basedpyright run in
 strict mode, mypy with ``--strict`` and no plugin, and mypy with the ``pursocket_mypy``
@@ -66,31 +67,97 @@ def _pursocket(*args: str) -> subprocess.CompletedProcess[str]:
 # -- the generated module ---------------------------------------------------------
 
 
-def test_the_golden_module_is_what_export_writes_now() -> None:
-    """The committed protocol_api.py is the golden file: --check finds it up to date."""
+def test_the_golden_files_are_what_export_writes_now() -> None:
+    """The committed protocol_api.py and .pyi are the golden files: --check finds them
+    up to date."""
     result = _pursocket("export", "python", TARGET, "-o", "typed_app/protocol_api.py", "--check")
     assert (result.returncode, result.stdout) == (0, "")
-    assert result.stderr == "typed_app/protocol_api.py is up to date\n"
-
-
-def test_check_reports_a_stale_module_with_a_diff(tmp_path: Path) -> None:
-    stale = tmp_path / "protocol_api.py"
-    stale.write_text((APP / "protocol_api.py").read_text().replace('"userCount"', '"userCnt"'))
-    result = _pursocket("export", "python", TARGET, "-o", str(stale), "--check")
-    assert result.returncode == 1
-    assert '-        async def emit(self, event: Literal["userCnt"]' in result.stdout
-    assert '+        async def emit(self, event: Literal["userCount"]' in result.stdout
     assert result.stderr == (
-        f"pursocket: {stale} is not what export writes for {TARGET} now; update it with: "
-        f"pursocket export python {TARGET} -o {stale}\n"
+        "typed_app/protocol_api.py is up to date\ntyped_app/protocol_api.pyi is up to date\n"
     )
 
 
-def test_export_writes_the_module(tmp_path: Path) -> None:
+def _copies(tmp_path: Path, edited: str = "", old: str = "", new: str = "") -> Path:
+    """Copies of the golden files in ``tmp_path``, the one ending in ``edited`` with
+    ``old`` replaced by ``new``, as an older export would have written it; the module's
+    path."""
+    for suffix in (".py", ".pyi"):
+        text = (APP / "protocol_api").with_suffix(suffix).read_text()
+        if suffix == edited:
+            assert old in text
+            text = text.replace(old, new)
+        (tmp_path / "protocol_api").with_suffix(suffix).write_text(text)
+    return tmp_path / "protocol_api.py"
+
+
+@pytest.mark.parametrize(
+    ("stale", "old", "new", "removed"),
+    [
+        (".pyi", '"userCount"', '"userCnt"', '-    async def emit(self, event: Literal["userCnt"]'),
+        (
+            ".py",
+            'Literal["game-room"]',
+            'Literal["game_room"]',
+            '-GameRoomConnection = pursocket.Connection[ApiProtocol, Literal["game_room"], _StateT]',
+        ),
+    ],
+)
+def test_check_reports_a_stale_file_with_a_diff(
+    tmp_path: Path, stale: str, old: str, new: str, removed: str
+) -> None:
+    """Each of the two files is compared: the stale one gets a diff, the other is current."""
+    module = _copies(tmp_path, stale, old, new)
+    result = _pursocket("export", "python", TARGET, "-o", str(module), "--check")
+    stale_path, current_path = (
+        module.with_suffix(suffix) for suffix in (stale, ".py" if stale == ".pyi" else ".pyi")
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[:2] == [
+        f"--- {stale_path} (on disk)",
+        f"+++ {stale_path} (exported now)",
+    ]
+    assert [line for line in result.stdout.splitlines() if line.startswith(removed)] != []
+    reports = {
+        stale_path: f"pursocket: {stale_path} is not what export writes for {TARGET} now; "
+        f"update it with: pursocket export python {TARGET} -o {module}\n",
+        current_path: f"{current_path} is up to date\n",
+    }
+    assert result.stderr == reports[module] + reports[module.with_suffix(".pyi")]
+
+
+def test_check_of_a_missing_stub_fails(tmp_path: Path) -> None:
+    module = _copies(tmp_path)
+    (tmp_path / "protocol_api.pyi").unlink()
+    result = _pursocket("export", "python", TARGET, "-o", str(module), "--check")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"{module} is up to date\n"
+        f"pursocket: error: {tmp_path}/protocol_api.pyi does not exist; write it with: "
+        f"pursocket export python {TARGET} -o {module}\n",
+    )
+
+
+def test_export_writes_the_module_and_its_stub_beside_it(tmp_path: Path) -> None:
     written = tmp_path / "api.py"
     result = _pursocket("export", "python", TARGET, "-o", str(written))
-    assert (result.returncode, result.stderr) == (0, "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["api.py", "api.pyi"]
     assert written.read_text() == (APP / "protocol_api.py").read_text()
+    assert (tmp_path / "api.pyi").read_text() == (APP / "protocol_api.pyi").read_text()
+
+
+@pytest.mark.parametrize("output", [None, "protocol_api.txt", "protocol_api.pyi"])
+def test_the_python_format_needs_a_module_to_write(output: str | None) -> None:
+    """It writes two files, so standard output will not do, nor a name not ending in .py."""
+    result = _pursocket("export", "python", TARGET, *(["-o", output] if output else []))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "pursocket: error: the python format writes two files, FILE.py and FILE.pyi beside "
+        "it: give -o FILE.py\n",
+    )
+    assert not (APPS / "protocol_api.txt").exists()
 
 
 @pytest.mark.parametrize(
@@ -181,9 +248,9 @@ def test_a_payload_type_that_cannot_be_imported_is_refused() -> None:
 
 
 def test_a_user_type_named_like_a_generated_class_is_imported_under_an_alias() -> None:
-    api = render_python_api(read_protocol(ClashingNames))
-    assert "from tests.test_typed_api import Server as _Server_2" in api
-    assert 'async def emit(self, event: Literal["hello"], payload: _Server_2) -> None:' in api
+    stub = render_python_api(read_protocol(ClashingNames)).stub
+    assert "from tests.test_typed_api import ClashingNames, Server as _Server_2\n" in stub
+    assert 'async def emit(self, event: Literal["hello"], payload: _Server_2) -> None:' in stub
 
 
 class Server(TypedDict):
@@ -210,7 +277,7 @@ def test_the_shared_call_has_the_default_timeout_of_both_classes() -> None:
         for cls in (pursocket.ClientNamespace, RecordingClient)
     }
     assert defaults == {pursocket.ClientNamespace: 5.0, RecordingClient: 5.0}
-    assert "timeout: float = 5.0) -> JoinResult" in (APP / "protocol_api.py").read_text()
+    assert "timeout: float = 5.0) -> JoinResult" in (APP / "protocol_api.pyi").read_text()
 
 
 # -- at run time ------------------------------------------------------------------
@@ -373,31 +440,30 @@ def _pyright(
     ]
 
 
-#: mypy's report of a shared method narrowing pursocket's (``override`` for a base class).
-_SHARED_METHODS_NARROWING = re.compile(
-    r'Definition of "(emit|call|on_call)" in base class "_\w+ClientNamespaceMethods" is '
-    r'incompatible with definition in base class "(ClientNamespace|RecordingClient)"  \[misc\]'
+#: mypy's report of a method of a typed class's stateless part (``_LobbyConnection``, the
+#: base without type parameters) narrowing pursocket's (``override`` for a base class).
+_STATELESS_PART_NARROWING = re.compile(
+    r'Definition of "(\w+)" in base class "_\w+(Connection|ServerNamespace|Client)" is '
+    r"incompatible with definition in base class "
+    r'"(Connection|ServerNamespace|ClientNamespace|RecordingClient)"  \[misc\]'
 )
 
 
 def _mypy(tmp_path: Path, *, plugin: bool) -> list[Diagnostic]:
-    """mypy's errors in a copy of the app whose generated module asks to be judged too.
+    """mypy's errors in a copy of the app whose generated stub asks to be judged too.
 
-    The module tells mypy to skip judging it (``# mypy: ignore-errors``, for speed);
-    here only the deliberate narrowing of pursocket's methods (overridden, or inherited
-    from the methods a client namespace and a test client share) and the overloads'
-    missing implementations (only checkers read them) are excused, so any other
-    mistake in what the generator writes is reported.
+    The stub tells mypy to skip judging it (``# mypy: ignore-errors``, for speed); here
+    only the deliberate narrowing of pursocket's methods (overridden, or inherited from
+    a typed class's stateless part) is excused, so any other mistake in what the
+    generator writes is reported.
     """
     app = tmp_path / "typed_app"
     shutil.copytree(APP, app)
-    generated = app / "protocol_api.py"
-    text = generated.read_text()
+    stub = app / "protocol_api.pyi"
+    text = stub.read_text()
     assert "# mypy: ignore-errors\n" in text
-    generated.write_text(
-        text.replace(
-            "# mypy: ignore-errors\n", '# mypy: disable-error-code="override, no-overload-impl"\n'
-        )
+    stub.write_text(
+        text.replace("# mypy: ignore-errors\n", '# mypy: disable-error-code="override"\n')
     )
     config = tmp_path / "mypy.ini"
     config.write_text(
@@ -424,8 +490,8 @@ def _mypy(tmp_path: Path, *, plugin: bool) -> list[Diagnostic]:
     )
     found = []
     for line in result.stdout.splitlines():
-        match = re.match(r"typed_app/(\w+\.py):(\d+): error: (.*)", line)
-        if match and _SHARED_METHODS_NARROWING.fullmatch(match[3]):
+        match = re.match(r"typed_app/(\w+\.pyi?):(\d+): error: (.*)", line)
+        if match and _STATELESS_PART_NARROWING.fullmatch(match[3]):
             continue
         if match:
             found.append({"file": match[1], "line": int(match[2]), "message": match[3]})
@@ -501,6 +567,17 @@ def test_mypy_without_the_plugin_reports_every_mistake_and_nothing_else(tmp_path
         'Extra key "cnt" for TypedDict "UserCount"  [typeddict-unknown-key]',
         'Missing key "count" for TypedDict "UserCount"  [typeddict-item]',
     ]
+    # mypy names a method by the class declaring it: a typed class's stateless part.
+    messages = {found["line"]: found["message"] for found in diagnostics}
+    lines = dict((text.strip(), n) for n, text in _numbered(APP / "rejected.py"))
+    assert messages[lines['await conn.emit("userCont", {"count": 1})  # E unknown event']] == (
+        'Argument 1 to "emit" of "_LobbyConnection" has incompatible type '
+        "\"Literal['userCont']\"; expected \"Literal['userCount']\"  [arg-type]"
+    )
+    assert messages[lines['await c_lobby.emit("chta", {"text": "hi"})  # E unknown event']] == (
+        'No overload variant of "emit" of "_LobbyClient" matches argument types "str", '
+        '"dict[str, str]"  [call-overload]'
+    )
 
 
 def test_mypy_with_the_plugin_reports_every_mistake_once_in_its_own_words(

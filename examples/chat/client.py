@@ -20,9 +20,10 @@ HELP = "/nick NAME  /rooms  /join ROOM  /leave [ROOM]  /who  /quit  (other lines
 class ChatClient:
     """One chat user over pursocket's typed client, through the generated typed API.
 
-    ``protocol_api.py`` is written by ``pursocket export python
-    examples.chat.protocol:ChatProtocol -o examples/chat/protocol_api.py`` (and checked
-    by ``make lint`` to be up to date), so pyright and Pylance check this class too.
+    ``protocol_api.py`` and its stub ``protocol_api.pyi`` are written by ``pursocket
+    export python examples.chat.protocol:ChatProtocol -o examples/chat/protocol_api.py``
+    (and checked by ``make test`` to be up to date), so pyright and Pylance check this
+    class too.
 
     Everything the server sends becomes one line of text handed to ``show``; the
     requests return the server's typed answers. The terminal front end below and

@@ -9,6 +9,11 @@ whole text of the file. ``render`` must be deterministic (same protocol and opti
 same text), which is what ``pursocket export ... --check`` relies on, and raises
 :class:`ExportError` for a type that has no form in its target format.
 
+A format may also write a second file beside ``-o FILE``, its :class:`Companion`: the
+``python`` format writes the typed API's stub, ``protocol_api.pyi``, beside the module
+``protocol_api.py``. The command line then needs ``-o``, writes both files, and
+``--check`` compares both.
+
 Adding a format is two steps:
 
 1. write a module in this package with a function
@@ -31,7 +36,7 @@ import attrs
 from pursocket.errors import PursocketError
 from pursocket.protocol import ProtocolModel
 
-__all__ = ["FORMATS", "ExportError", "ExportFormat", "ExportOptions", "export"]
+__all__ = ["FORMATS", "Companion", "ExportError", "ExportFormat", "ExportOptions", "export"]
 
 
 class ExportError(PursocketError):
@@ -57,6 +62,33 @@ class ExportOptions:
 Render = Callable[[ProtocolModel, ExportOptions], str]
 
 
+def _renderer(reference: str) -> Render:
+    """The function ``"package.module:function"`` names, importing its module."""
+    module_name, _, function_name = reference.partition(":")
+    render: Render = getattr(importlib.import_module(module_name), function_name)
+    return render
+
+
+@attrs.frozen
+class Companion:
+    """A second file a format writes beside ``-o FILE``: FILE with another suffix."""
+
+    #: The suffix ``-o FILE`` must have (``.py``).
+    main_suffix: str
+    #: The companion's suffix, in place of FILE's (``.pyi``).
+    suffix: str
+    #: ``"package.module:function"`` writing its text, as :attr:`ExportFormat.renderer`.
+    renderer: str
+
+    def path(self, output: Path) -> Path:
+        """Where the companion of ``output`` is written."""
+        return output.with_suffix(self.suffix)
+
+    def render(self, model: ProtocolModel, options: ExportOptions) -> str:
+        """The whole text of the companion file."""
+        return _renderer(self.renderer)(model, options)
+
+
 @attrs.frozen
 class ExportFormat:
     """One export format: its name on the command line and the function that writes it."""
@@ -68,12 +100,12 @@ class ExportFormat:
     #: The :class:`ExportOptions` fields besides ``output`` that the format reads
     #: (``"title"``, ``"api_version"``); the command line refuses the others for it.
     reads: frozenset[str] = frozenset()
+    #: The second file the format writes beside ``-o FILE``, if any.
+    companion: Companion | None = None
 
     def render(self, model: ProtocolModel, options: ExportOptions) -> str:
-        """The whole text of the exported file."""
-        module_name, _, function_name = self.renderer.partition(":")
-        render: Render = getattr(importlib.import_module(module_name), function_name)
-        return render(model, options)
+        """The whole text of the exported file (``-o FILE``)."""
+        return _renderer(self.renderer)(model, options)
 
 
 #: Every format, by the name ``pursocket export FORMAT`` accepts.
@@ -99,15 +131,22 @@ FORMATS: Mapping[str, ExportFormat] = {
         ),
         ExportFormat(
             name="python",
-            summary="a typed API module: pyright, Pylance and mypy check the protocol, no plugin",
+            summary="a typed API module and its .pyi stub: pyright, Pylance and mypy check the "
+            "protocol, no plugin",
             renderer="pursocket.exports.python_api:render",
+            companion=Companion(
+                main_suffix=".py",
+                suffix=".pyi",
+                renderer="pursocket.exports.python_api:render_stub",
+            ),
         ),
     )
 }
 
 
 def export(format_name: str, model: ProtocolModel, options: ExportOptions | None = None) -> str:
-    """The text ``pursocket export format_name`` writes for ``model``.
+    """The text ``pursocket export format_name`` writes for ``model`` (to ``-o FILE``; a
+    format's :class:`Companion` is rendered by ``FORMATS[format_name].companion``).
 
     Raises ``KeyError`` for an unknown format name and :class:`ExportError` for a type
     the format cannot express.

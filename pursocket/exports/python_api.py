@@ -1,7 +1,7 @@
 """``pursocket export python``: a typed API module for pyright, Pylance and plain mypy.
 
 pyright has no plugins, so it cannot read a protocol's ``TypedDict`` through
-``Server(AppProtocol)``. The generated module spells the protocol out as ordinary
+``Server(AppProtocol)``. The generated API spells the protocol out as ordinary
 typing: per namespace a ``<Name>ServerNamespace``, ``<Name>ClientNamespace`` and
 ``<Name>Connection`` whose sending and registering methods are ``Literal``-keyed
 overloads (one overload set per namespace and method, so checking time grows with
@@ -9,11 +9,26 @@ call sites, not with the protocol), plus ``Server`` and ``Client`` bound to the
 protocol; and for tests a ``<Name>TestClient`` per namespace, which the module's
 ``connect(url, namespace)`` yields. Every checker reads them without a plugin.
 
-Each overload item costs a checker time on every run, so the module writes as few as
-it can: the methods a namespace's client and test client share (``emit``, ``call``,
-``on_call``) are written once, in a class both derive from; overloads have no
-implementation; and a method whose types do not depend on the event takes one
-``Literal`` of every event instead of an overload per event.
+It is two files, as mypy-protobuf writes them: the module (``protocol_api.py``), which
+runs, and its stub (``protocol_api.pyi``), which every type checker and editor reads
+instead. The stub is where the typing lives. pyright resolves a name in a ``.py`` file
+by following the module's code flow back to where the name was bound, and every
+``@overload`` decorator of a big module walked back through every definition above it
+(a sixth of pyright's time on a big protocol); in a stub, names are looked up directly.
+At run time nothing is typed: the namespace names are pursocket's own classes
+parametrised with the protocol and the namespace, ``Server``/``Client`` are subclasses
+whose only addition is passing the protocol, and ``connect`` is
+``pursocket.testing.connect`` with the protocol bound, which imports pursocket.testing
+(and so uvicorn) only when called. Nothing wraps a send or a handler.
+
+Each overload item costs a checker time on every run, so the stub holds as few as it
+can: the methods a namespace's client and test client share (``emit``, ``call``,
+``on_call``) are written once, in a class both derive from; and a method whose types
+do not depend on the event takes one ``Literal`` of every event instead of an overload
+per event. Each call costs mypy a look at every item of the method, which it also
+specialises with the receiver's type parameters if it has any: so the sending methods,
+whose types do not depend on the connections' state, sit in classes without
+parameters (:class:`_StatelessParts`).
 
 The server's classes are generic in the connection's state, as pursocket's are:
 ``Server().namespace("lobby", state=User)`` is a ``LobbyServerNamespace[User]`` whose
@@ -21,19 +36,14 @@ handlers take a ``LobbyConnection[User]``. The handler decorators are generic
 protocols specialised with the connection and the payload, since a TypeVar's bound
 cannot name the class's state parameter.
 
-At run time the namespace names are pursocket's own classes parametrised with the
-protocol and the namespace (the typed classes exist only under ``TYPE_CHECKING``), and
-``Server``/``Client`` are subclasses whose only addition is passing the protocol:
-nothing wraps a send or a handler. ``connect`` is
-``pursocket.testing.connect`` with the protocol bound, which imports pursocket.testing
-(and so uvicorn) only when called, and a test client class is
-:class:`pursocket.recording.RecordingClient` parametrised. The typed classes name
-``pursocket.recording`` rather than ``pursocket.testing``: mypy reads every module an
-import names, and uvicorn's graph of modules was a fifth of its time on a big protocol.
+A test client class is :class:`pursocket.recording.RecordingClient` parametrised. The
+typed classes name ``pursocket.recording`` rather than ``pursocket.testing``: mypy reads
+every module an import names, and uvicorn's graph of modules was a fifth of its time on
+a big protocol.
 
 The typed classes narrow pursocket's permissive methods (``emit(event: str, ...)``),
-which both checkers call an incompatible override; the module turns exactly that
-check off for itself, so objects typed with it still pass to functions that take
+which both checkers call an incompatible override; the stub turns exactly that check
+off for itself, so objects typed with it still pass to functions that take
 pursocket's classes. The ``pursocket_mypy`` plugin recognises the typed classes by
 their ``__pursocket_typed_api__`` marker and checks them as the pursocket handles
 they are, so mypy with the plugin reports each mistake once, in the plugin's words.
@@ -64,7 +74,14 @@ from pursocket.protocol import (
 )
 from pursocket.recording import DEFAULT_TIMEOUT as DEFAULT_TEST_TIMEOUT
 
-__all__ = ["NamespaceClassNames", "class_names", "render", "render_python_api"]
+__all__ = [
+    "NamespaceClassNames",
+    "PythonApi",
+    "class_names",
+    "render",
+    "render_python_api",
+    "render_stub",
+]
 
 #: The class attribute the ``pursocket_mypy`` plugin recognises the typed classes by.
 TYPED_API_MARKER = "__pursocket_typed_api__"
@@ -109,23 +126,40 @@ def class_names(namespace: str) -> NamespaceClassNames:
     )
 
 
+@attrs.frozen
+class PythonApi:
+    """The two files of a typed API: the module and its stub, written side by side."""
+
+    #: ``protocol_api.py``: what runs. Every name is an ordinary pursocket object.
+    module: str
+    #: ``protocol_api.pyi``: what type checkers and editors read instead of the module.
+    stub: str
+
+
 def render(model: ProtocolModel, options: ExportOptions) -> str:
-    """The ``python`` export format: :func:`render_python_api` (it reads no option)."""
-    return render_python_api(model)
+    """The ``python`` export format's module (it reads no option): :attr:`PythonApi.module`."""
+    return render_python_api(model).module
 
 
-def render_python_api(model: ProtocolModel) -> str:
-    """The text of the typed API module for ``model``'s protocol.
+def render_stub(model: ProtocolModel, options: ExportOptions) -> str:
+    """The ``python`` export format's stub, written beside the module: :attr:`PythonApi.stub`."""
+    return render_python_api(model).stub
+
+
+def render_python_api(model: ProtocolModel) -> PythonApi:
+    """The typed API of ``model``'s protocol: the module's text and its stub's.
 
     Raises :class:`~pursocket.exports.ExportError` if the protocol or a payload type cannot
     be imported from the module that declares it (a class defined inside a function
     or in ``__main__``), or two namespaces would give classes the same name.
     """
-    return _Module(model).render()
+    generated = _Module(model)
+    stub = generated.stub()
+    return PythonApi(module=generated.module(), stub=stub)
 
 
 class _Module:
-    """Builds the module's text, collecting the imports its annotations need."""
+    """Builds the stub's and the module's texts, collecting the imports they need."""
 
     def __init__(self, model: ProtocolModel) -> None:
         self.model = model
@@ -136,7 +170,11 @@ class _Module:
             "connect",
             "pursocket",
             *(name for names in self.names.values() for name in attrs.astuple(names)),
-            *(_client_methods_class(names) for names in self.names.values()),
+            *(
+                name
+                for names in self.names.values()
+                for name in attrs.astuple(_stateless_parts(names))
+            ),
         }
         # (module, qualified name) -> the name the generated module uses for it.
         self.user_imports: dict[tuple[str, str], str] = {}
@@ -146,13 +184,67 @@ class _Module:
         self.registrars: dict[str, str] = {}
         self.protocol = self._import_user_object(model.protocol, model.name, runtime=True)
 
-    def render(self) -> str:
+    def stub(self) -> str:
+        """The stub's text: the typed classes, and ``Server``, ``Client`` and ``connect``
+        as type checkers see them."""
         typed = [self._typed_namespace(spec) for spec in self.model.namespaces.values()]
         connections = [connection for connection, *_ in typed]
         handles = [handle for _, *handles in typed for handle in handles]
-        server = self._server()
-        client = self._client()
-        connect = self._connect()
+        server = self._server_stub()
+        client = self._client_stub()
+        connect = self._connect_stub()
+        parts = [
+            self._docstring(
+                "Type checkers and editors read this stub instead of the module beside it\n"
+                "(the .py of the same name), where every name is an ordinary pursocket object."
+            ),
+            "# The typed classes narrow pursocket's permissive methods on purpose. mypy need\n"
+            "# not judge the stub (pursocket's tests check what it writes): unjudged, it\n"
+            "# skips comparing every pair of overloads, a quarter of its time on a big protocol.\n"
+            "# mypy: ignore-errors\n"
+            "# pyright: reportIncompatibleMethodOverride=false\n",
+            self._stub_imports(),
+            self._exported(),
+            # The classes' bases name the TypeVars, so they come first.
+            _TYPEVARS,
+            self._bases(),
+            *self.registrars.values(),
+            *connections,
+            *handles,
+            server,
+            client,
+            connect,
+        ]
+        return _join(parts)
+
+    def module(self) -> str:
+        """The module's text: what runs, with no typing beyond the stub's names."""
+        parts = [
+            self._docstring(
+                "Type checkers and editors read the stub beside this module (the .pyi of the\n"
+                "same name). Here every name is an ordinary pursocket object: the namespace\n"
+                "names are pursocket's classes parametrised with the protocol and the\n"
+                "namespace, so an annotation evaluated at run time (``LobbyConnection[User]``)\n"
+                "is a type too; Server and Client pass the protocol to pursocket's."
+            ),
+            self._module_imports(),
+            self._exported(),
+            self._runtime_aliases(),
+            self._server_runtime(),
+            self._client_runtime(),
+            self._connect_runtime(),
+        ]
+        return _join(parts)
+
+    def _docstring(self, about: str) -> str:
+        module, qualname = _where(self.model.protocol, self.model.name)
+        return (
+            f'"""The typed API of protocol {qualname} ({module}), for pyright, Pylance and mypy.\n\n'
+            f"Generated by `pursocket export python {module}:{qualname}`; do not edit.\n"
+            f'{about}\n"""\n'
+        )
+
+    def _exported(self) -> str:
         exported = sorted(
             [
                 "Server",
@@ -161,33 +253,7 @@ class _Module:
                 *(name for names in self.names.values() for name in attrs.astuple(names)),
             ]
         )
-        module, qualname = _where(self.model.protocol, self.model.name)
-        parts = [
-            f'"""The typed API of protocol {qualname} ({module}), for pyright, Pylance and mypy.\n\n'
-            f"Generated by `pursocket export python {module}:{qualname}`; do not edit.\n"
-            f"At run time every name here is an ordinary pursocket object.\n"
-            f'"""\n',
-            "# The typed classes narrow pursocket's permissive methods on purpose. mypy need\n"
-            "# not judge the module (pursocket's tests check what it writes): unjudged, it\n"
-            "# skips comparing every pair of overloads, a quarter of its time on a big protocol.\n"
-            "# mypy: ignore-errors\n"
-            "# pyright: reportIncompatibleMethodOverride=false, reportNoOverloadImplementation=false\n",
-            self._imports(),
-            "__all__ = [\n" + "".join(f'    "{name}",\n' for name in exported) + "]\n",
-            "if TYPE_CHECKING:\n"
-            # The classes' bases name the TypeVars, so they come first.
-            + _indent(
-                "\n\n".join(
-                    [_TYPEVARS, self._bases(), *self.registrars.values(), *connections, *handles]
-                )
-            )
-            + "else:\n"
-            + _indent(self._runtime_aliases()),
-            server,
-            client,
-            connect,
-        ]
-        return "\n\n".join(part.rstrip("\n") + "\n" for part in parts).replace("\n\n\n\n", "\n\n\n")
+        return "__all__ = [\n" + "".join(f'    "{name}",\n' for name in exported) + "]\n"
 
     # -- imports ---------------------------------------------------------------------
 
@@ -217,36 +283,30 @@ class _Module:
         table[key] = name
         return name
 
-    def _imports(self) -> str:
-        lines = ["from __future__ import annotations", ""]
-        lines += [
-            "from typing import TYPE_CHECKING",
-            "",
-            "import pursocket",
-            "import pursocket.recording",
-        ]
-        lines += _from_imports(self.runtime_imports)
-        lines += ["", "if TYPE_CHECKING:"]
+    def _stub_imports(self) -> str:
         collections = sorted(self.typing_names & {"Awaitable", "Callable", "Mapping"})
         typing_only = sorted(
             {"Any", "ClassVar", "Literal"} | (self.typing_names & {"Protocol", "overload"})
         )
         # typing_extensions' TypeVar takes a default (PEP 696) on every Python pursocket supports.
         extensions = sorted({"TypeVar"} | (self.typing_names & {"Never", "Self"}))
-        body: list[str] = []
+        lines: list[str] = []
         if collections:
-            body.append(f"from collections.abc import {', '.join(collections)}")
+            lines.append(f"from collections.abc import {', '.join(collections)}")
         if "AbstractAsyncContextManager" in self.typing_names:
-            body.append("from contextlib import AbstractAsyncContextManager")
-        if typing_only:
-            body.append(f"from typing import {', '.join(typing_only)}")
-        if body:
-            body.append("")
-        if extensions:
-            body += [f"from typing_extensions import {', '.join(extensions)}", ""]
-        body.append("from pursocket import DisconnectReason, InvalidInput")
-        body += _from_imports(self.user_imports)
-        lines += ["    " + line if line else "" for line in body]
+            lines.append("from contextlib import AbstractAsyncContextManager")
+        lines += [f"from typing import {', '.join(typing_only)}", ""]
+        lines += ["import pursocket", "import pursocket.recording"]
+        lines.append("from pursocket import DisconnectReason, InvalidInput")
+        lines += [f"from typing_extensions import {', '.join(extensions)}", ""]
+        lines += _from_imports({**self.runtime_imports, **self.user_imports})
+        return "\n".join(lines) + "\n"
+
+    def _module_imports(self) -> str:
+        lines = ["from __future__ import annotations", "", "from typing import Any, Literal", ""]
+        lines += ["import pursocket", "import pursocket.recording"]
+        lines += ["from typing_extensions import TypeVar", ""]
+        lines += _from_imports(self.runtime_imports)
         return "\n".join(lines) + "\n"
 
     # -- types -----------------------------------------------------------------------
@@ -348,8 +408,6 @@ class _Module:
 
     def _typed_namespace(self, spec: NamespaceSpec) -> tuple[str, str, str, str, str]:
         names = self.names[spec.name]
-        self.typing_names.add("ClassVar")
-        marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
         ns_literal = f"Literal[{_literal(spec.name)}]"
         where = f'namespace "{spec.name}" ({spec.path})'
         c2s, s2c = spec.events(Direction.C2S), spec.events(Direction.S2C)
@@ -391,16 +449,20 @@ class _Module:
         connection_methods.insert(
             0, f'@property\ndef auth(self) -> {auth}:\n    """{auth_doc}"""\n    ...\n'
         )
+        stateless = _stateless_parts(names)
         connection = _class(
-            conn,
-            f"_Connection[{ns_literal}, _StateT]",
-            f"One client's connection to {where}, as the server sees it.",
-            [marker, *connection_methods],
+            stateless.connection,
+            "",
+            f"What {conn} does whatever the connection's state.",
+            connection_methods,
         )
-        server_methods = [
-            *self._registrars(c2s, EventKind.MSG, stateful),
-            *self._registrars(c2s, EventKind.CALL, stateful),
-            *self._lifecycle(stateful),
+        connection += "\n\n" + _class(
+            conn,
+            f"{stateless.connection}, _Connection[{ns_literal}, _StateT]",
+            f"One client's connection to {where}, as the server sees it.",
+            [_TYPED_API_MARKER],
+        )
+        broadcasts = [
             *self._senders(
                 "broadcast",
                 s2c,
@@ -417,29 +479,43 @@ class _Module:
                 "None",
                 "Send the s2c Msg ``event`` to every member of ``room``.",
             ),
+        ]
+        server_methods = [
+            *self._registrars(c2s, EventKind.MSG, stateful),
+            *self._registrars(c2s, EventKind.CALL, stateful),
+            *self._lifecycle(stateful),
             f"def connections(self) -> tuple[{stateful}, ...]:\n"
             f'    """This process\'s open connections to the namespace, a snapshot."""\n'
             f"    ...\n",
         ]
         server_namespace = _class(
-            names.server_namespace,
-            f"_ServerNamespace[{ns_literal}, _StateT]",
-            f"The server's side of {where}.",
-            [marker, *server_methods],
+            stateless.server_namespace,
+            "",
+            f"What {names.server_namespace} does whatever the connections' state.",
+            broadcasts,
         )
-        shared = _client_methods_class(names)
+        server_namespace += "\n\n" + _class(
+            names.server_namespace,
+            f"{stateless.server_namespace}, _ServerNamespace[{ns_literal}, _StateT]",
+            f"The server's side of {where}.",
+            [_TYPED_API_MARKER, *server_methods],
+        )
         client_namespace = _class(
             names.client_namespace,
-            f"{shared}, _ClientNamespace[{ns_literal}]",
+            f"{stateless.client}, _ClientNamespace[{ns_literal}]",
             f"The client's side of {where}.",
-            [marker, *self._registrars(s2c, EventKind.MSG, None), *self._lifecycle(None)],
+            [
+                _TYPED_API_MARKER,
+                *self._registrars(s2c, EventKind.MSG, None),
+                *self._lifecycle(None),
+            ],
         )
         return (
             connection,
             server_namespace,
-            self._client_methods(shared, spec),
+            self._client_methods(stateless.client, spec),
             client_namespace,
-            self._test_client(spec, shared),
+            self._test_client(spec, stateless.client),
         )
 
     def _client_methods(self, name: str, spec: NamespaceSpec) -> str:
@@ -488,13 +564,12 @@ class _Module:
             self._nothing_more(s2c, waits),
             *self._answers(s2c),
         ]
-        self.typing_names.add("ClassVar")
         return _class(
             names.test_client,
             f"{shared}, _RecordingClient[Literal[{_literal(spec.name)}]]",
             f'A recording test client of namespace "{spec.name}" ({spec.path}), '
             f"from :func:`connect`.",
-            [f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n", *methods],
+            [_TYPED_API_MARKER, *methods],
         )
 
     def _events(self, events: Mapping[str, EventSpec], kind: EventKind) -> list[EventSpec]:
@@ -687,27 +762,25 @@ class _Module:
         return methods
 
     def _runtime_aliases(self) -> str:
-        # pursocket's classes parametrised as the typed ones are, so that an annotation
-        # evaluated at run time (``LobbyConnection[User]``) is a type too.
-        lines = [
-            "from typing import Literal",
-            "",
-            "from typing_extensions import TypeVar",
-            "",
-            '_StateT = TypeVar("_StateT", default=None)',
-        ]
+        lines = ['_StateT = TypeVar("_StateT", default=None)', ""]
         for name, names in self.names.items():
             arguments = f"{self.protocol}, Literal[{_literal(name)}]"
             lines += [
                 f"{names.connection} = pursocket.Connection[{arguments}, _StateT]",
                 f"{names.server_namespace} = pursocket.ServerNamespace[{arguments}, _StateT]",
                 f"{names.client_namespace} = pursocket.ClientNamespace[{arguments}]",
+                f"{names.test_client} = pursocket.recording.RecordingClient[{arguments}]",
             ]
-            lines.append(f"{names.test_client} = pursocket.recording.RecordingClient[{arguments}]")
         return "\n".join(lines) + "\n"
 
-    def _connect(self) -> str:
-        """``connect(url, namespace)``: pursocket.testing's ``connect`` with the protocol bound."""
+    def _connect_doc(self) -> str:
+        return (
+            f"``pursocket.testing.connect({self.model.name}, url, namespace, ...)``: "
+            f"a recording test client of ``namespace``."
+        )
+
+    def _connect_stub(self) -> str:
+        """``connect(url, namespace)``: a test client of the namespace's own class."""
         self.typing_names |= {"Mapping", "AbstractAsyncContextManager"}
         options = (
             "headers: Mapping[str, str] | None = ..., transports: list[str] | None = ..., "
@@ -721,23 +794,22 @@ class _Module:
             f"    ...\n"
             for name, names in self.names.items()
         ]
-        doc = (
-            f"``pursocket.testing.connect({self.model.name}, url, namespace, ...)``: "
-            f"a recording test client of ``namespace``."
-        )
-        runtime = (
+        return "\n".join(self._overloads(signatures, "", self._connect_doc()))
+
+    def _connect_runtime(self) -> str:
+        """pursocket.testing's ``connect`` with the protocol bound, importing pursocket.testing
+        (and so uvicorn) only when called."""
+        return (
             "def connect(url: str, namespace: str, **options: Any) -> Any:\n"
-            f'    """{doc}"""\n'
+            f'    """{self._connect_doc()}"""\n'
             "    from pursocket.testing import connect as connect_test_client\n"
             "\n"
             f"    return connect_test_client({self.protocol}, url, namespace, **options)\n"
         )
-        typed = "\n".join(self._overloads(signatures, "", doc))
-        return f"if TYPE_CHECKING:\n\n{_indent(typed)}else:\n\n{_indent(runtime)}"
 
     # -- Server and Client -----------------------------------------------------------
 
-    def _namespace_overloads(self, *, client: bool) -> str:
+    def _namespace_overloads(self, *, client: bool) -> list[str]:
         """``namespace(name)``: the typed handle; on the server ``state=User`` makes it
         ``<Name>ServerNamespace[User]``, as pursocket's ``namespace`` does."""
         signatures = []
@@ -755,12 +827,7 @@ class _Module:
                     f"{start}) -> {names.server_namespace}:\n{doc}",
                     f"{start}, *, state: type[_StateT]) -> {names.server_namespace}[_StateT]:\n{doc}",
                 ]
-        marker = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
-        return "if TYPE_CHECKING:\n" + _indent(
-            "\n".join(
-                [marker, *self._overloads(signatures, "", "The handle of the namespace ``name``.")]
-            )
-        )
+        return self._overloads(signatures, "", "The handle of the namespace ``name``.")
 
     def _declared_auth(self, namespace: str) -> str:
         """The type of the ``auth`` a client sends to ``namespace``: its declared auth, or
@@ -771,18 +838,57 @@ class _Module:
             return "Mapping[str, object] | None"
         return self.annotation(spec.auth_type, spec.module)
 
-    def _init_binding_the_protocol(self) -> str:
+    def _side_doc(self, side: str) -> str:
+        return (
+            f"A :class:`pursocket.{side}` of protocol {self.model.name}: "
+            f"``{side}(**options)`` is ``pursocket.{side}({self.model.name}, **options)``."
+        )
+
+    def _server_stub(self) -> str:
+        return _class(
+            "Server",
+            f"pursocket.Server[{self.protocol}]",
+            self._side_doc("Server"),
+            [
+                _TYPED_API_MARKER,
+                _INIT_SIGNATURE + "    ...\n",
+                *self._namespace_overloads(client=False),
+            ],
+        )
+
+    def _client_stub(self) -> str:
+        self.typing_names.add("Self")
+        enter = (
+            "async def __aenter__(self) -> Self:\n"
+            '    """``async with Client() as client:`` disconnects on exit."""\n'
+            "    ...\n"
+        )
+        return _class(
+            "Client",
+            f"pursocket.Client[{self.protocol}]",
+            self._side_doc("Client"),
+            [
+                _TYPED_API_MARKER,
+                _INIT_SIGNATURE + "    ...\n",
+                *self._namespace_overloads(client=True),
+                enter,
+            ],
+        )
+
+    def _server_runtime(self) -> str:
+        return _class(
+            "Server", f"pursocket.Server[{self.protocol}]", self._side_doc("Server"), [self._init()]
+        )
+
+    def _client_runtime(self) -> str:
+        return _class(
+            "Client", f"pursocket.Client[{self.protocol}]", self._side_doc("Client"), [self._init()]
+        )
+
+    def _init(self) -> str:
         """``__init__`` of the generated Server and Client: pursocket's, with the protocol bound."""
         return (
-            "def __init__(\n"
-            "    self,\n"
-            "    *,\n"
-            "    validate: bool = True,\n"
-            "    validate_outgoing: bool = False,\n"
-            "    ordered: bool = False,\n"
-            "    **options: Any,\n"
-            ") -> None:\n"
-            "    super().__init__(\n"
+            _INIT_SIGNATURE + "    super().__init__(\n"
             f"        {self.protocol},\n"
             "        validate=validate,\n"
             "        validate_outgoing=validate_outgoing,\n"
@@ -791,33 +897,21 @@ class _Module:
             "    )\n"
         )
 
-    def _server(self) -> str:
-        init = self._init_binding_the_protocol()
-        return _class(
-            "Server",
-            f"pursocket.Server[{self.protocol}]",
-            f"A :class:`pursocket.Server` of protocol {self.model.name}: "
-            f"``Server(**options)`` is ``pursocket.Server({self.model.name}, **options)``.",
-            [init, self._namespace_overloads(client=False)],
-        )
 
-    def _client(self) -> str:
-        self.typing_names.add("Self")
-        init = self._init_binding_the_protocol()
-        enter = (
-            "if TYPE_CHECKING:\n"
-            "\n"
-            "    async def __aenter__(self) -> Self:\n"
-            '        """``async with Client() as client:`` disconnects on exit."""\n'
-            "        ...\n"
-        )
-        return _class(
-            "Client",
-            f"pursocket.Client[{self.protocol}]",
-            f"A :class:`pursocket.Client` of protocol {self.model.name}: "
-            f"``Client(**options)`` is ``pursocket.Client({self.model.name}, **options)``.",
-            [init, self._namespace_overloads(client=True), enter],
-        )
+#: The class attribute line every typed class declares.
+_TYPED_API_MARKER = f"{TYPED_API_MARKER}: ClassVar[Literal[True]]\n"
+
+#: The generated Server's and Client's ``__init__``: pursocket's options, the protocol bound.
+_INIT_SIGNATURE = (
+    "def __init__(\n"
+    "    self,\n"
+    "    *,\n"
+    "    validate: bool = True,\n"
+    "    validate_outgoing: bool = False,\n"
+    "    ordered: bool = False,\n"
+    "    **options: Any,\n"
+    ") -> None:\n"
+)
 
 
 #: The TypeVars of the typed classes: ``_StateT`` is the server classes' parameter,
@@ -883,7 +977,6 @@ _TYPING_NAMES = frozenset(
         "_ClientMsgRegistrar",
         "_ClientCallRegistrar",
         "Protocol",
-        "TYPE_CHECKING",
         "Any",
         "Awaitable",
         "Callable",
@@ -902,9 +995,34 @@ _TYPING_NAMES = frozenset(
 )
 
 
-def _client_methods_class(names: NamespaceClassNames) -> str:
-    """The class holding the methods a namespace's client and test client share."""
-    return f"_{names.client_namespace}Methods"
+@attrs.frozen
+class _StatelessParts:
+    """The classes holding what a namespace's typed classes do whatever the connections'
+    state, each a base of the classes named in its field's comment.
+
+    mypy substitutes a generic class's parameters into every overload item of a method
+    each time it looks the method up; in a class without parameters it has nothing to
+    substitute. pyright names a method by its own name in its messages, mypy by the
+    class that declares it: ``"emit" of "_LobbyConnection"``.
+    """
+
+    #: ``_LobbyConnection``, of ``LobbyConnection``: ``auth``, ``emit``, ``call`` and the
+    #: broadcasts except the sender.
+    connection: str
+    #: ``_LobbyServerNamespace``, of ``LobbyServerNamespace``: its broadcasts.
+    server_namespace: str
+    #: ``_LobbyClient``, of ``LobbyClientNamespace`` and ``LobbyTestClient``: ``emit``,
+    #: ``call`` and ``on_call``, which both have with the same signatures, written (and
+    #: read by a checker) once.
+    client: str
+
+
+def _stateless_parts(names: NamespaceClassNames) -> _StatelessParts:
+    return _StatelessParts(
+        connection=f"_{names.connection}",
+        server_namespace=f"_{names.server_namespace}",
+        client=f"_{names.client_namespace.removesuffix('Namespace')}",
+    )
 
 
 def _unique_class_names(model: ProtocolModel) -> dict[str, NamespaceClassNames]:
@@ -965,6 +1083,11 @@ def _pascal(name: str) -> str:
 
 def _indent(text: str) -> str:
     return "".join(("    " + line if line.strip() else line) for line in text.splitlines(True))
+
+
+def _join(parts: Iterable[str]) -> str:
+    """The parts of a file, two blank lines apart."""
+    return "\n\n".join(part.rstrip("\n") + "\n" for part in parts).replace("\n\n\n\n", "\n\n\n")
 
 
 def _class(name: str, bases: str, doc: str, members: Iterable[str]) -> str:
