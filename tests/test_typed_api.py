@@ -25,7 +25,7 @@ import attrs
 import pytest
 
 import pursocket
-from pursocket import Msg, read_protocol
+from pursocket import Call, Msg, read_protocol
 from pursocket.exports import ExportError
 from pursocket.exports.python_api import class_names, render_python_api
 from pursocket.testing import RecordingClient, ServeFixture
@@ -267,6 +267,82 @@ class HelloNs(TypedDict):
 
 class ClashingNames(TypedDict):
     hello: HelloNs
+
+
+class Presence(TypedDict):
+    nickname: str
+
+
+class RoomRequest(TypedDict):
+    room: str
+
+
+class Outcome(TypedDict):
+    ok: bool
+
+
+class Joined(TypedDict):
+    members: list[str]
+
+
+class SharingC2S(TypedDict):
+    join: Call[RoomRequest, Joined]
+    leave: Call[RoomRequest, Outcome]
+    rejoin: Call[RoomRequest, Joined]
+
+
+class SharingS2C(TypedDict):
+    joined: Msg[Presence]
+    kicked: Msg[RoomRequest]
+    left: Msg[Presence]
+    confirm: Call[RoomRequest, Outcome]
+    verify: Call[Presence, Outcome]
+
+
+class SharingNs(TypedDict):
+    c2s: SharingC2S
+    s2c: SharingS2C
+
+
+class SharingTypes(TypedDict):
+    room: SharingNs
+
+
+def _signatures(stub: str, cls: str, method: str) -> list[str]:
+    """The ``method`` items of class ``cls`` in ``stub``, one line each, without ``:``
+    or the ``...`` body."""
+    body = re.split(rf"\nclass {cls}[(:]", stub, maxsplit=1)[1].split("\nclass ", 1)[0]
+    found = re.findall(rf"^    ((?:async )?def {method}\(.*?):(?: \.\.\.)?$", body, flags=re.M)
+    return [line.removesuffix(":") for line in found]
+
+
+def test_events_written_alike_share_one_overload_item() -> None:
+    """Events whose items differ only in the event's name share one, keyed by exactly
+    the types the method writes: the payload, the response, or both."""
+    stub = render_python_api(read_protocol(SharingTypes)).stub
+    assert _signatures(stub, "_RoomConnection", "emit") == [
+        'async def emit(self, event: Literal["joined", "left"], payload: Presence) -> None',
+        'async def emit(self, event: Literal["kicked"], payload: RoomRequest) -> None',
+    ]
+    assert _signatures(stub, "_RoomClient", "call") == [
+        'async def call(self, event: Literal["join", "rejoin"], payload: RoomRequest, *, '
+        "timeout: float = 5.0) -> Joined",
+        'async def call(self, event: Literal["leave"], payload: RoomRequest, *, '
+        "timeout: float = 5.0) -> Outcome",
+    ]
+    # The test client's answer writes only the response: confirm and verify share it.
+    assert _signatures(stub, "RoomTestClient", "answer") == [
+        'def answer(self, event: Literal["confirm", "verify"], response: Outcome) -> None'
+    ]
+    assert _signatures(stub, "_RoomClient", "on_call") == [
+        'def on_call(self, event: Literal["confirm"]) '
+        "-> _ClientCallRegistrar[RoomRequest, Outcome]",
+        'def on_call(self, event: Literal["verify"]) -> _ClientCallRegistrar[Presence, Outcome]',
+    ]
+    assert _signatures(stub, "RoomClientNamespace", "on") == [
+        'def on(self, event: Literal["joined", "left"]) -> _ClientMsgRegistrar[Presence]',
+        'def on(self, event: Literal["kicked"]) -> _ClientMsgRegistrar[RoomRequest]',
+    ]
 
 
 def test_the_shared_call_has_the_default_timeout_of_both_classes() -> None:

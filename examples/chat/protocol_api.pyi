@@ -108,9 +108,7 @@ class _ChatConnection:
     async def emit(self, event: Literal["message"], payload: ChatLine) -> None:
         """Send the s2c Msg ``event`` to this client."""
     @overload
-    async def emit(self, event: Literal["joined"], payload: Presence) -> None: ...
-    @overload
-    async def emit(self, event: Literal["left"], payload: Presence) -> None: ...
+    async def emit(self, event: Literal["joined", "left"], payload: Presence) -> None: ...
 
     async def call(self, event: Never, payload: object, *, timeout: float = 5.0) -> object:
         """No Call can be made this way: the protocol declares none."""
@@ -120,17 +118,13 @@ class _ChatConnection:
     async def broadcast_except_sender(self, event: Literal["message"], payload: ChatLine) -> None:
         """Send the s2c Msg ``event`` to every other client in the namespace."""
     @overload
-    async def broadcast_except_sender(self, event: Literal["joined"], payload: Presence) -> None: ...
-    @overload
-    async def broadcast_except_sender(self, event: Literal["left"], payload: Presence) -> None: ...
+    async def broadcast_except_sender(self, event: Literal["joined", "left"], payload: Presence) -> None: ...
 
     @overload
     async def broadcast_to_room_except_sender(self, room: str, event: Literal["message"], payload: ChatLine) -> None:
         """Send the s2c Msg ``event`` to the members of ``room`` but this client."""
     @overload
-    async def broadcast_to_room_except_sender(self, room: str, event: Literal["joined"], payload: Presence) -> None: ...
-    @overload
-    async def broadcast_to_room_except_sender(self, room: str, event: Literal["left"], payload: Presence) -> None: ...
+    async def broadcast_to_room_except_sender(self, room: str, event: Literal["joined", "left"], payload: Presence) -> None: ...
 
 
 class ChatConnection(_ChatConnection, _Connection[Literal["chat"], _StateT]):
@@ -146,17 +140,13 @@ class _ChatServerNamespace:
     async def broadcast(self, event: Literal["message"], payload: ChatLine) -> None:
         """Send the s2c Msg ``event`` to every client in the namespace."""
     @overload
-    async def broadcast(self, event: Literal["joined"], payload: Presence) -> None: ...
-    @overload
-    async def broadcast(self, event: Literal["left"], payload: Presence) -> None: ...
+    async def broadcast(self, event: Literal["joined", "left"], payload: Presence) -> None: ...
 
     @overload
     async def broadcast_to_room(self, room: str, event: Literal["message"], payload: ChatLine) -> None:
         """Send the s2c Msg ``event`` to every member of ``room``."""
     @overload
-    async def broadcast_to_room(self, room: str, event: Literal["joined"], payload: Presence) -> None: ...
-    @overload
-    async def broadcast_to_room(self, room: str, event: Literal["left"], payload: Presence) -> None: ...
+    async def broadcast_to_room(self, room: str, event: Literal["joined", "left"], payload: Presence) -> None: ...
 
 
 class ChatServerNamespace(_ChatServerNamespace, _ServerNamespace[Literal["chat"], _StateT]):
@@ -224,9 +214,7 @@ class ChatClientNamespace(_ChatClient, _ClientNamespace[Literal["chat"]]):
     def on(self, event: Literal["message"]) -> _ClientMsgRegistrar[ChatLine]:
         """Decorator: registers the handler of ``event`` and returns it unchanged."""
     @overload
-    def on(self, event: Literal["joined"]) -> _ClientMsgRegistrar[Presence]: ...
-    @overload
-    def on(self, event: Literal["left"]) -> _ClientMsgRegistrar[Presence]: ...
+    def on(self, event: Literal["joined", "left"]) -> _ClientMsgRegistrar[Presence]: ...
 
     def on_connect(self, handler: Callable[[], _ResultT]) -> Callable[[], _ResultT]:
         """Register the handler run when a connection opens."""
@@ -250,17 +238,13 @@ class ChatTestClient(_ChatClient, _RecordingClient[Literal["chat"]]):
     async def next(self, event: Literal["message"], *, timeout: float = 5.0) -> ChatLine:
         """The next ``event`` Msg from the server; ``AssertionError`` after ``timeout``."""
     @overload
-    async def next(self, event: Literal["joined"], *, timeout: float = 5.0) -> Presence: ...
-    @overload
-    async def next(self, event: Literal["left"], *, timeout: float = 5.0) -> Presence: ...
+    async def next(self, event: Literal["joined", "left"], *, timeout: float = 5.0) -> Presence: ...
 
     @overload
     def received(self, event: Literal["message"]) -> list[ChatLine]:
         """Every ``event`` Msg the server has sent so far, in arrival order."""
     @overload
-    def received(self, event: Literal["joined"]) -> list[Presence]: ...
-    @overload
-    def received(self, event: Literal["left"]) -> list[Presence]: ...
+    def received(self, event: Literal["joined", "left"]) -> list[Presence]: ...
 
     async def nothing_more(self, event: Literal["message", "joined", "left"], *, timeout: float = 5.0) -> None:
         """Assert, by a round trip through the server, that no more ``event`` arrived."""

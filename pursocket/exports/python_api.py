@@ -23,12 +23,13 @@ whose only addition is passing the protocol, and ``connect`` is
 
 Each overload item costs a checker time on every run, so the stub holds as few as it
 can: the methods a namespace's client and test client share (``emit``, ``call``,
-``on_call``) are written once, in a class both derive from; and a method whose types
-do not depend on the event takes one ``Literal`` of every event instead of an overload
-per event. Each call costs mypy a look at every item of the method, which it also
-specialises with the receiver's type parameters if it has any: so the sending methods,
-whose types do not depend on the connections' state, sit in classes without
-parameters (:class:`_StatelessParts`).
+``on_call``) are written once, in a class both derive from; events a method would
+write alike but for their names (``joined`` and ``left``, both ``Presence``) share one
+item, its event a ``Literal`` of them all; and a method whose types do not depend on
+the event at all takes one ``Literal`` of every event. Each call costs mypy a look at
+every item of the method, which it also specialises with the receiver's type
+parameters if it has any: so the sending methods, whose types do not depend on the
+connections' state, sit in classes without parameters (:class:`_StatelessParts`).
 
 The server's classes are generic in the connection's state, as pursocket's are:
 ``Server().namespace("lobby", state=User)`` is a ``LobbyServerNamespace[User]`` whose
@@ -575,6 +576,28 @@ class _Module:
     def _events(self, events: Mapping[str, EventSpec], kind: EventKind) -> list[EventSpec]:
         return [spec for spec in events.values() if spec.kind is kind]
 
+    def _groups(
+        self,
+        events: Mapping[str, EventSpec],
+        kind: EventKind,
+        *,
+        payload: bool = True,
+        response: bool = False,
+    ) -> list[_EventGroup]:
+        """The events of ``kind`` grouped by the types a method's items write for them
+        (the payload's, the response's, or both), in the order first declared."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for spec in self._events(events, kind):
+            key = (
+                self.annotation(spec.payload_type, spec.module) if payload else "",
+                self.annotation(spec.response_type, spec.module) if response else "",
+            )
+            groups.setdefault(key, []).append(spec.name)
+        return [
+            _EventGroup(tuple(names), payload_text, response_text)
+            for (payload_text, response_text), names in groups.items()
+        ]
+
     def _overloads(self, signatures: list[str], fallback: str, doc: str) -> list[str]:
         """One method per signature: overloaded when several, ``fallback`` when none.
 
@@ -603,11 +626,11 @@ class _Module:
         doc: str,
     ) -> list[str]:
         signatures = [
-            f"async def {method}(self, {leading}event: Literal[{_literal(spec.name)}], "
-            f"payload: {self.annotation(spec.payload_type, spec.module)}) -> {returns}:\n"
+            f"async def {method}(self, {leading}event: {group.literal}, "
+            f"payload: {group.payload}) -> {returns}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
-            for spec in self._events(events, kind)
+            for group in self._groups(events, kind)
         ]
         fallback = (
             f"async def {method}(self, {leading}event: Never, payload: object) -> None:\n"
@@ -618,13 +641,11 @@ class _Module:
 
     def _callers(self, events: Mapping[str, EventSpec], timeout: str, doc: str) -> list[str]:
         signatures = [
-            f"async def call(self, event: Literal[{_literal(spec.name)}], "
-            f"payload: {self.annotation(spec.payload_type, spec.module)}, "
-            f"*, timeout: float = {timeout}) "
-            f"-> {self.annotation(spec.response_type, spec.module)}:\n"
+            f"async def call(self, event: {group.literal}, payload: {group.payload}, "
+            f"*, timeout: float = {timeout}) -> {group.response}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
-            for spec in self._events(events, EventKind.CALL)
+            for group in self._groups(events, EventKind.CALL, response=True)
         ]
         fallback = (
             f"async def call(self, event: Never, payload: object, *, timeout: float = {timeout}) "
@@ -645,11 +666,11 @@ class _Module:
     ) -> list[str]:
         """A test client's ``method`` reading s2c Msgs: ``returns`` formatted with the payload."""
         signatures = [
-            f"{method}(self, event: Literal[{_literal(spec.name)}]{trailing}) "
-            f"-> {returns.format(payload=self.annotation(spec.payload_type, spec.module))}:\n"
+            f"{method}(self, event: {group.literal}{trailing}) "
+            f"-> {returns.format(payload=group.payload)}:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
-            for spec in self._events(events, EventKind.MSG)
+            for group in self._groups(events, EventKind.MSG)
         ]
         fallback = (
             f"{method}(self, event: Never{trailing}) -> {returns_for_none}:\n"
@@ -663,24 +684,24 @@ class _Module:
         result does not depend on the event (one item for a checker to read, not one per
         event)."""
         doc = "Assert, by a round trip through the server, that no more ``event`` arrived."
-        names = [_literal(spec.name) for spec in self._events(events, EventKind.MSG)]
-        if not names:
+        every_msg = self._groups(events, EventKind.MSG, payload=False)
+        if every_msg:
+            (group,) = every_msg
+            event = group.literal
+        else:
             self.typing_names.add("Never")
             event = "Never"
             doc = "No Msg can arrive this way: the protocol declares none."
-        else:
-            event = f"Literal[{', '.join(names)}]"
         return f'async def nothing_more(self, event: {event}{waits}) -> None:\n    """{doc}"""\n    ...\n'
 
     def _answers(self, events: Mapping[str, EventSpec]) -> list[str]:
         """A test client's ``answer``: a canned response to each s2c Call."""
         doc = "Answer every server Call ``event`` from now on with ``response``."
         signatures = [
-            f"def answer(self, event: Literal[{_literal(spec.name)}], "
-            f"response: {self.annotation(spec.response_type, spec.module)}) -> None:\n"
+            f"def answer(self, event: {group.literal}, response: {group.response}) -> None:\n"
             f'    """{doc}"""\n'
             f"    ...\n"
-            for spec in self._events(events, EventKind.CALL)
+            for group in self._groups(events, EventKind.CALL, payload=False, response=True)
         ]
         fallback = (
             "def answer(self, event: Never, response: object) -> None:\n"
@@ -702,16 +723,17 @@ class _Module:
         registrar = self._registrar(kind, server=connection is not None)
         leading = f"{connection}, " if connection else ""
         signatures = []
-        for spec in self._events(events, kind):
-            arguments = leading + self.annotation(spec.payload_type, spec.module)
+        for group in self._groups(events, kind, response=kind is EventKind.CALL):
+            arguments = leading + group.payload
             if kind is EventKind.MSG:
-                doc = f"Decorator: the handler of Msg ``{spec.name}``, returned unchanged."
+                doc = f"Decorator: the handler of Msg {group.described}, returned unchanged."
             else:
-                arguments += ", " + self.annotation(spec.response_type, spec.module)
-                doc = f"Decorator: the handler answering Call ``{spec.name}``, returned unchanged."
+                arguments += ", " + group.response
+                doc = (
+                    f"Decorator: the handler answering Call {group.described}, returned unchanged."
+                )
             signatures.append(
-                f"def {method}(self, event: Literal[{_literal(spec.name)}]) "
-                f"-> {registrar}[{arguments}]:\n"
+                f"def {method}(self, event: {group.literal}) -> {registrar}[{arguments}]:\n"
                 f'    """{doc}"""\n'
                 f"    ...\n"
             )
@@ -1015,6 +1037,29 @@ class _StatelessParts:
     #: ``call`` and ``on_call``, which both have with the same signatures, written (and
     #: read by a checker) once.
     client: str
+
+
+@attrs.frozen
+class _EventGroup:
+    """Events a method's overload items would write alike but for the event's name: they
+    share one item, its ``event`` a ``Literal`` of them all (an item fewer for a checker
+    to read, and to try at each call)."""
+
+    names: tuple[str, ...]
+    #: The payload's annotation, or ``""`` when the method's items do not write it.
+    payload: str
+    #: The Call response's annotation, or ``""`` when the method's items do not write it.
+    response: str
+
+    @property
+    def literal(self) -> str:
+        """``Literal["joined", "left"]``."""
+        return f"Literal[{', '.join(_literal(name) for name in self.names)}]"
+
+    @property
+    def described(self) -> str:
+        """``joined`` or ``joined``/``left``, for a docstring."""
+        return "/".join(f"``{name}``" for name in self.names)
 
 
 def _stateless_parts(names: NamespaceClassNames) -> _StatelessParts:
