@@ -84,7 +84,7 @@ pytest: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CHAT_JS)
 # checkers and tsc on files whose verdict does not depend on the interpreter (each
 # checker reads its target version from its configuration). The mypy plugin still runs
 # on 3.10 in the parity corpus and docs/type-errors.md's tour.
-MAIN_RUN_ONLY := $(addprefix --ignore=tests/,test_bench_runtime.py test_bench_hostile.py \
+MAIN_RUN_ONLY := $(addprefix --ignore=tests/,test_bench_runtime.py test_bench_hostile.py test_bench_typed_api.py \
 		test_packaging.py test_docs_links.py test_mypy_incremental.py test_editor_completions.py) \
 	$(addprefix --deselect=tests/,\
 		test_typed_api.py::test_pyright_strict_reports_every_mistake_and_nothing_else \
