@@ -7,12 +7,13 @@ commit's ``git worktree``, with this checkout's benchmark server).
 For each figure a pursocket server (``bench/bench_server.py --profile``, the fast stack,
 its handlers that never wait written as ``async def``, the form that costs a task per
 event, or as plain functions with ``--handlers plain``) is driven by ``bench/load.mjs``
-twice, in two fresh processes: once with N operations and once with 2N. The difference between the two profiles is what N operations cost,
-without the start-up and the connections, so the figures per operation are exact
-counts: Python function calls, tasks started, ``asyncio.ensure_future`` calls. Then the
-functions with the most own time in the 2N run (mostly the operations), as a share of
-all its own time (cProfile slows everything down, so only shares are shown; the
-uvloop event loop's own C code counts as ``asyncio/runners.py(run)``).
+twice, in two fresh processes: once with N operations and once with 2N. The difference
+between the two profiles is what N operations cost, without the start-up and the
+connections, so the figures per operation are exact counts: Python function calls, tasks
+started, ``asyncio.ensure_future`` calls. Then the functions with the most own time in
+the 2N run (mostly the operations), as a share of all its own time (cProfile slows
+everything down, so only shares are shown; the uvloop event loop's own C code counts as
+``asyncio/runners.py(run)``).
 """
 
 from __future__ import annotations

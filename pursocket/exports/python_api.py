@@ -155,8 +155,7 @@ def render_python_api(model: ProtocolModel) -> PythonApi:
     or in ``__main__``), or two namespaces would give classes the same name.
     """
     generated = _Module(model)
-    stub = generated.stub()
-    return PythonApi(module=generated.module(), stub=stub)
+    return PythonApi(module=generated.module(), stub=generated.stub())
 
 
 class _Module:
@@ -231,8 +230,8 @@ class _Module:
             self._module_imports(),
             self._exported(),
             self._runtime_aliases(),
-            self._server_runtime(),
-            self._client_runtime(),
+            self._side_runtime("Server"),
+            self._side_runtime("Client"),
             self._connect_runtime(),
         ]
         return _join(parts)
@@ -866,17 +865,23 @@ class _Module:
             f"``{side}(**options)`` is ``pursocket.{side}({self.model.name}, **options)``."
         )
 
-    def _server_stub(self) -> str:
+    def _side_stub(self, side: str, extra: list[str]) -> str:
+        """``Server`` or ``Client`` as type checkers see it: its ``namespace`` overloads,
+        and ``extra`` members."""
         return _class(
-            "Server",
-            f"pursocket.Server[{self.protocol}]",
-            self._side_doc("Server"),
+            side,
+            f"pursocket.{side}[{self.protocol}]",
+            self._side_doc(side),
             [
                 _TYPED_API_MARKER,
                 _INIT_SIGNATURE + "    ...\n",
-                *self._namespace_overloads(client=False),
+                *self._namespace_overloads(client=side == "Client"),
+                *extra,
             ],
         )
+
+    def _server_stub(self) -> str:
+        return self._side_stub("Server", [])
 
     def _client_stub(self) -> str:
         self.typing_names.add("Self")
@@ -885,26 +890,12 @@ class _Module:
             '    """``async with Client() as client:`` disconnects on exit."""\n'
             "    ...\n"
         )
-        return _class(
-            "Client",
-            f"pursocket.Client[{self.protocol}]",
-            self._side_doc("Client"),
-            [
-                _TYPED_API_MARKER,
-                _INIT_SIGNATURE + "    ...\n",
-                *self._namespace_overloads(client=True),
-                enter,
-            ],
-        )
+        return self._side_stub("Client", [enter])
 
-    def _server_runtime(self) -> str:
+    def _side_runtime(self, side: str) -> str:
+        """``Server`` or ``Client`` as it runs: pursocket's, with the protocol bound."""
         return _class(
-            "Server", f"pursocket.Server[{self.protocol}]", self._side_doc("Server"), [self._init()]
-        )
-
-    def _client_runtime(self) -> str:
-        return _class(
-            "Client", f"pursocket.Client[{self.protocol}]", self._side_doc("Client"), [self._init()]
+            side, f"pursocket.{side}[{self.protocol}]", self._side_doc(side), [self._init()]
         )
 
     def _init(self) -> str:
